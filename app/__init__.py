@@ -1,0 +1,88 @@
+"""DO Impact Academy: the application factory."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import gettext
+
+from app.config import load_config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+TRANSLATIONS = str(Path(__file__).parent.parent / "translations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application from defaults, instance/config.py, DOIMPACT_* and `config`."""
+    instance_path = os.environ.get("DOIMPACT_INSTANCE_PATH") or (config or {}).get("INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        instance_relative_config=True,
+    )
+    load_config(app, config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.accounts import services as account_services
+    from app.core import i18n, security
+    from app.core.db import utcnow
+    from app.core.errors import register_error_handlers
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+        default_translation_directories=TRANSLATIONS,
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.signin"
+    login_manager.login_message = "Please sign in to open this page."
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = gettext
+    login_manager.session_protection = None  # sessions live server-side; see UserSession
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        return account_services.load_session_user(token, utcnow())
+
+    i18n.init_app(app)
+    security.init_app(app)
+    register_error_handlers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import admin_bp
+    from app.accounts.views import bp as accounts_bp
+    from app.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+    from app.accounts.choices import template_helpers
+
+    app.context_processor(template_helpers)
+
+
+def register_commands(app: Flask) -> None:
+    from app.accounts.cli import demo_cli, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+    @app.shell_context_processor
+    def shell_context():
+        from app.accounts import models
+
+        return {"db": db, **{name: getattr(models, name) for name in ("User", "Organisation")}}

@@ -1,0 +1,109 @@
+"""Translated choice lists for account forms (countries, kinds, languages, time zones)."""
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from app.config import COUNTRIES, LANGUAGE_NAMES, LOCALES
+from app.core.timeutil import timezone_choices
+
+from .models import ORGANISATION_KINDS
+
+KIND_LABELS = {
+    "sme": _l("SME"),
+    "social_enterprise": _l("Social enterprise"),
+    "cooperative": _l("Cooperative"),
+    "association": _l("Association"),
+    "second_tier": _l("Second-tier organisation (network or federation)"),
+    "tech_sme": _l("Technology SME"),
+}
+ROLE_LABELS = {
+    "learner": _l("Learner"),
+    "mentor": _l("Mentor"),
+    "trainer": _l("Trainer"),
+    "manager": _l("Organisation manager"),
+    "coordinator": _l("Coordinator"),
+}
+
+
+def country_name(code: str) -> str:
+    if code == "other":
+        return str(_l("Other country"))
+    return Locale.parse(str(get_locale())).territories.get(code, code)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [(code, country_name(code)) for code in COUNTRIES]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind, str(KIND_LABELS[kind])) for kind in ORGANISATION_KINDS]
+
+
+def locale_choices() -> list[tuple[str, str]]:
+    return [(code, LANGUAGE_NAMES[code]) for code in LOCALES]
+
+
+def tz_choices() -> list[tuple[str, str]]:
+    return list(timezone_choices(str(get_locale())))
+
+
+def organisation_choices(organisations) -> list[tuple[str, str]]:
+    choices = [("", str(_l("Choose your organisation")))]
+    for org in organisations:
+        suffix = "" if org.approved else " – " + str(_l("proposed, awaiting review"))
+        choices.append((str(org.id), f"{org.name} ({country_name(org.country)}){suffix}"))
+    return choices
+
+
+def parent_choices(networks) -> list[tuple[str, str]]:
+    return [("", str(_l("None")))] + [(str(org.id), org.name) for org in networks]
+
+
+AUDIT_LABELS = {
+    "signup": _l("Account created"),
+    "user_created": _l("Account created by an administrator"),
+    "email_confirmed": _l("E-mail address confirmed"),
+    "signin": _l("Signed in"),
+    "signin_failed": _l("Failed sign-in"),
+    "signin_throttled": _l("Sign-in blocked after too many failures"),
+    "password_reset_requested": _l("Password reset requested"),
+    "password_reset": _l("Password reset"),
+    "password_changed": _l("Password changed"),
+    "role_granted": _l("Role granted"),
+    "role_revoked": _l("Role removed"),
+    "access_denied": _l("Access denied"),
+    "organisation_approved": _l("Organisation approved"),
+}
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def role_list(user) -> str:
+    roles = ["learner", *sorted(user.role_names)]
+    return ", ".join(role_label(role) for role in roles)
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def audit_label(action: str) -> str:
+    return str(AUDIT_LABELS.get(action, action))
+
+
+def audit_labels() -> dict[str, str]:
+    return {key: str(label) for key, label in AUDIT_LABELS.items()}
+
+
+def template_helpers() -> dict:
+    return {
+        "role_label": role_label,
+        "role_list": role_list,
+        "kind_label": kind_label,
+        "country_name": country_name,
+        "audit_label": audit_label,
+        "audit_labels": audit_labels,
+    }

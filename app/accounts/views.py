@@ -1,0 +1,384 @@
+"""Sign-up, confirmation, sign-in and out, password reset, profile and privacy notice."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.core.db import utcnow
+from app.core.errors import DomainError
+from app.core.security import ROLES, access, is_safe_next
+from app.extensions import db
+
+from . import services
+from .choices import (
+    country_choices,
+    kind_choices,
+    locale_choices,
+    organisation_choices,
+    parent_choices,
+    tz_choices,
+)
+from .forms import (
+    ChangePasswordForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    ProfileForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+    SigninForm,
+    SignupForm,
+    UserSearchForm,
+)
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def _fill_choices(form: ProfileForm, user=None) -> None:
+    form.country.choices = country_choices()
+    form.org_country.choices = country_choices()
+    form.org_kind.choices = kind_choices()
+    form.organisation.choices = organisation_choices(services.selectable_organisations(user))
+    form.org_parent.choices = parent_choices(services.second_tier_organisations())
+    form.locale.choices = locale_choices()
+    form.timezone.choices = tz_choices()
+
+
+def _organisation_args(form: ProfileForm) -> dict:
+    """Read 'pick an existing one' or 'propose a new one' from the form."""
+    if form.org_name.data and form.org_name.data.strip():
+        return {
+            "new_organisation": services.NewOrganisation(
+                name=form.org_name.data,
+                kind=form.org_kind.data or "",
+                country=form.org_country.data or "",
+                parent_id=form.org_parent.data,
+            )
+        }
+    if form.organisation.data is None:
+        raise DomainError(
+            _("Please choose your organisation or propose a new one."), field="organisation"
+        )
+    return {"organisation_id": form.organisation.data}
+
+
+def _show_error(form, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@access("anonymous")
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = SignupForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        form.locale.data = form.locale.data or _current_locale()
+        form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
+    if form.validate_on_submit():
+        try:
+            services.register_user(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                country=form.country.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data,
+                consent=form.consent.data,
+                now=utcnow(),
+                **_organisation_args(form),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/signup.html", form=form)
+
+
+def _current_locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+@bp.route("/signup/check-email")
+@access("public")
+def check_email():
+    return render_template("accounts/check_email.html", form=ResendConfirmationForm())
+
+
+@bp.route("/signup/resend", methods=["POST"])
+@access("public")
+def resend_confirmation():
+    form = ResendConfirmationForm()
+    if form.validate_on_submit():
+        user = services.find_unconfirmed(form.email.data)
+        if user is not None:
+            services.send_confirmation(user)
+        flash(
+            _("If this address has an unconfirmed account, we have sent a new link to it."),
+            "success",
+        )
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("accounts.check_email"))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@access("public")
+def confirm_email(token):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_email(token, utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(url_for("accounts.check_email"))
+        db.session.commit()
+        flash(_("Thank you, your e-mail address is confirmed. You can now sign in."), "success")
+        if current_user.is_authenticated:
+            return redirect(url_for("core.home"))
+        return redirect(url_for("accounts.signin"))
+    return render_template("accounts/confirm.html", form=form)
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@access("anonymous")
+def signin():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = SigninForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                form.email.data, form.password.data, request.remote_addr or "", utcnow()
+            )
+        except services.AuthError as error:
+            db.session.commit()  # keep the failed attempt for throttling
+            flash(str(error.message), "error")
+            return render_template("accounts/signin.html", form=form), (
+                429 if error.reason == "throttled" else 200
+            )
+        session.clear()  # a new session at sign-in: nothing from before carries over
+        services.start_session(user)
+        login_user(user)
+        db.session.commit()
+        flash(_("Welcome back, %(name)s!", name=user.name), "success")
+        target = form.next.data
+        return redirect(target if is_safe_next(target) else url_for("core.home"))
+    return render_template("accounts/signin.html", form=form)
+
+
+@bp.route("/signout", methods=["POST"])
+@access("user")
+def signout():
+    services.end_session(current_user.session_token)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@access("public")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("accounts/forgot_sent.html")
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@access("public")
+def reset_password(token):
+    try:
+        services.check_reset_token(token)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data, utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your password has been changed. Please sign in with the new one."), "success")
+            return redirect(url_for("accounts.signin"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@access("user")
+def profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user if request.method == "GET" else None)
+    _fill_choices(form, user)
+    if request.method == "GET":
+        form.organisation.data = user.organisation_id
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                user,
+                name=form.name.data,
+                country=form.country.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data,
+                **_organisation_args(form),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template(
+        "accounts/profile.html", form=form, password_form=ChangePasswordForm(), user=user
+    )
+
+
+@bp.route("/profile/password", methods=["POST"])
+@access("user")
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            # Every other browser is signed out; this one gets a fresh session.
+            session.clear()
+            services.start_session(user)
+            login_user(user)
+            db.session.commit()
+            flash(
+                _("Your password has been changed. Other devices have been signed out."), "success"
+            )
+            return redirect(url_for("accounts.profile"))
+    profile_form = ProfileForm(obj=user)
+    _fill_choices(profile_form, user)
+    profile_form.organisation.data = user.organisation_id
+    return render_template(
+        "accounts/profile.html", form=profile_form, password_form=form, user=user
+    ), 400
+
+
+@bp.route("/privacy")
+@access("public")
+def privacy():
+    return render_template(
+        "accounts/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"]
+    )
+
+
+# --- coordinator: users, roles, organisations, audit trail -------------------------------------
+
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+def _page_arg() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+@admin_bp.route("/users")
+@access("coordinator")
+def users():
+    form = UserSearchForm(request.args)
+    result = services.search_users(form.q.data or "", _page_arg(), current_app.config["PAGE_SIZE"])
+    return render_template("admin/users.html", form=form, page=result)
+
+
+@admin_bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@access("coordinator")
+def user_detail(user_id):
+    user = db.get_or_404(services.User, user_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        actor = current_user._get_current_object()
+        wanted = set(request.form.getlist("roles"))
+        unknown = wanted - set(ROLES)
+        if unknown:
+            flash(_("Unknown role."), "error")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+        changed = False
+        try:
+            for role in ROLES:
+                if role in wanted:
+                    changed |= services.grant_role(actor, user, role)
+                else:
+                    changed |= services.revoke_role(actor, user, role)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+        db.session.commit()
+        if changed:
+            flash(_("The roles of %(name)s have been updated.", name=user.name), "success")
+        else:
+            flash(_("Nothing changed."), "info")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    events = services.audit_for_user(user, limit=20)
+    return render_template(
+        "admin/user_detail.html", user=user, form=form, roles=ROLES, events=events
+    )
+
+
+@admin_bp.route("/audit")
+@access("coordinator")
+def audit():
+    action = request.args.get("action") or None
+    result = services.audit_trail(_page_arg(), current_app.config["PAGE_SIZE"], action)
+    return render_template("admin/audit.html", page=result, action=action)
+
+
+@admin_bp.route("/organisations")
+@access("coordinator")
+def organisations():
+    pending = request.args.get("pending") == "1"
+    result = services.organisations_page(_page_arg(), current_app.config["PAGE_SIZE"], pending)
+    return render_template(
+        "admin/organisations.html", page=result, pending=pending, form=EmptyForm()
+    )
+
+
+@admin_bp.route("/organisations/<int:organisation_id>/approve", methods=["POST"])
+@access("coordinator")
+def approve_organisation(organisation_id):
+    organisation = db.get_or_404(services.Organisation, organisation_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.approve_organisation(current_user._get_current_object(), organisation)
+        db.session.commit()
+        flash(_("%(name)s is now approved.", name=organisation.name), "success")
+    return redirect(url_for("admin.organisations", pending=request.args.get("pending")))

@@ -1,0 +1,87 @@
+"""Locale and time-zone selection, and the ?lang= switch."""
+
+from flask import current_app, g, has_request_context, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.config import LANGUAGE_NAMES, LOCALES
+
+
+def normalise_locale(value: str | None) -> str | None:
+    """Map 'ca-ES', 'sv_FI' or 'LV' to a supported locale, or None."""
+    if not value:
+        return None
+    base = value.replace("_", "-").split("-", 1)[0].lower()
+    return base if base in LOCALES else None
+
+
+def select_locale() -> str:
+    """Profile (signed in) > explicit choice (?lang= or cookie) > Accept-Language > en."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = g.get("lang_choice")
+    if chosen:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    cookie = normalise_locale(request.cookies.get(current_app.config["LANG_COOKIE"]))
+    if cookie:
+        return cookie
+    accepted = [(normalise_locale(lang), quality) for lang, quality in request.accept_languages]
+    for lang, _quality in sorted(accepted, key=lambda pair: -pair[1]):
+        if lang:
+            return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def take_language_choice():
+        chosen = normalise_locale(request.args.get("lang"))
+        if not chosen:
+            return
+        g.lang_choice = chosen
+        if current_user.is_authenticated and current_user.locale != chosen:
+            from app.accounts.services import set_locale
+            from app.extensions import db
+
+            set_locale(current_user, chosen)
+            db.session.commit()
+
+    @app.after_request
+    def remember_language_choice(response):
+        chosen = g.get("lang_choice")
+        if chosen:
+            response.set_cookie(
+                app.config["LANG_COOKIE"],
+                chosen,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=app.config["SESSION_COOKIE_SECURE"],
+                httponly=True,
+            )
+        response.headers.add("Vary", "Accept-Language, Cookie")
+        return response
+
+    @app.context_processor
+    def language_context():
+        return {
+            "language_names": LANGUAGE_NAMES,
+            "current_locale": str(get_locale()),
+            "lang_url": lang_url,
+        }
+
+
+def lang_url(locale: str) -> str:
+    """Return the current URL with ?lang= set to the given locale."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [locale]
+    from urllib.parse import urlencode
+
+    return request.path + "?" + urlencode(args, doseq=True)

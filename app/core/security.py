@@ -1,0 +1,68 @@
+"""Security headers, safe redirects and the access rules every route declares."""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+ROLES = ("mentor", "trainer", "manager", "coordinator")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Accept only a relative path on this host (no scheme, no host, no backslash tricks)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def access(rule: str):
+    """Declare who may open a view: 'public', 'anonymous', 'user' or a role name.
+
+    The route x role test reads this attribute, so a route without it fails.
+    """
+    if rule not in ("public", "anonymous", "user", *ROLES):
+        raise ValueError(f"unknown access rule {rule}")
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if rule in ("user", *ROLES) and not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if rule in ROLES and not current_user.has_role(rule):
+                from app.accounts.services import record_denied_access
+                from app.extensions import db
+
+                record_denied_access(current_user, request.path)
+                db.session.commit()
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.access_rule = rule
+        return wrapper
+
+    return decorate
+
+
+def init_app(app) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["ENV_NAME"] == "production":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user and current_user.is_authenticated:
+            headers["Cache-Control"] = "no-store"
+        return response
