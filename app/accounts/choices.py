@@ -51,7 +51,7 @@ def tz_choices() -> list[tuple[str, str]]:
 def organisation_choices(organisations) -> list[tuple[str, str]]:
     choices = [("", str(_l("Choose your organisation")))]
     for org in organisations:
-        suffix = "" if org.approved else " – " + str(_l("proposed, awaiting review"))
+        suffix = "" if org.approved else " \u2013 " + str(_l("proposed, awaiting review"))
         choices.append((str(org.id), f"{org.name} ({country_name(org.country)}){suffix}"))
     return choices
 

@@ -188,6 +188,6 @@ def demo_seed():
         raise click.ClickException("demo seed refuses to run in production.")
     accounts = seed_demo()
     db.session.commit()
-    click.echo("Demo accounts (password: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, roles in accounts:
         click.echo(f"  {email:32} {roles}")

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.config import COUNTRIES, LOCALES
 from app.core.errors import DomainError
@@ -130,21 +131,19 @@ def record_denied_access(user: User, path: str) -> None:
     audit("access_denied", user, user, path[:200])
 
 
+# Load the people of a page of events together (no query per row).
+_WITH_PEOPLE = (selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+
+
 def audit_trail(page: int, per_page: int, action: str | None = None) -> Page:
-    statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    statement = (
+        select(AuditEvent)
+        .options(*_WITH_PEOPLE)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
     if action:
         statement = statement.where(AuditEvent.action == action)
-    result = paginate(statement, page, per_page)
-    _load_people(result.items)
-    return result
-
-
-def _load_people(events: list[AuditEvent]) -> None:
-    """Load the actors and subjects of a page of events in one query (no N+1)."""
-    ids = {e.actor_id for e in events} | {e.subject_id for e in events}
-    ids.discard(None)
-    if ids:
-        list(db.session.scalars(select(User).where(User.id.in_(ids))))
+    return paginate(statement, page, per_page)
 
 
 # --- organisations ----------------------------------------------------------------------------
@@ -231,16 +230,14 @@ def _resolve_organisation(
 
 
 def organisations_page(page: int, per_page: int, pending_only: bool = False) -> Page:
-    statement = select(Organisation).order_by(
-        Organisation.approved, Organisation.country, Organisation.name
+    statement = (
+        select(Organisation)
+        .options(selectinload(Organisation.parent))
+        .order_by(Organisation.approved, Organisation.country, Organisation.name)
     )
     if pending_only:
         statement = statement.where(Organisation.approved.is_(False))
-    result = paginate(statement, page, per_page)
-    parent_ids = {org.parent_id for org in result.items if org.parent_id}
-    if parent_ids:
-        list(db.session.scalars(select(Organisation).where(Organisation.id.in_(parent_ids))))
-    return result
+    return paginate(statement, page, per_page)
 
 
 def approve_organisation(actor: User, organisation: Organisation) -> None:
@@ -570,7 +567,7 @@ def set_locale(user: User, locale: str) -> None:
 
 
 def search_users(query: str, page: int, per_page: int) -> Page:
-    statement = select(User).order_by(User.name, User.id)
+    statement = select(User).options(selectinload(User.organisation)).order_by(User.name, User.id)
     query = query.strip()
     if query:
         pattern = "%" + query.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
@@ -581,11 +578,7 @@ def search_users(query: str, page: int, per_page: int) -> Page:
                 func.lower(Organisation.name).like(pattern),
             )
         )
-    result = paginate(statement, page, per_page)
-    org_ids = {user.organisation_id for user in result.items if user.organisation_id}
-    if org_ids:
-        list(db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids))))
-    return result
+    return paginate(statement, page, per_page)
 
 
 def grant_role(actor: User, user: User, role: str) -> bool:
@@ -624,13 +617,12 @@ def find_unconfirmed(email: str) -> User | None:
 
 def audit_for_user(user: User, limit: int) -> list[AuditEvent]:
     """The latest events about this user, with the people involved loaded in one query."""
-    events = list(
+    return list(
         db.session.scalars(
             select(AuditEvent)
+            .options(*_WITH_PEOPLE)
             .where(AuditEvent.subject_id == user.id)
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )
     )
-    _load_people(events)
-    return events

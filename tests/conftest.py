@@ -1,0 +1,211 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL with TEST_DATABASE_URL), the app,
+a client, a CLI runner, factories and sign-in helpers."""
+
+import os
+import re
+import secrets
+from contextlib import nullcontext
+
+import pytest
+from flask import current_app, has_app_context
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.config import normalise_database_url
+from app.extensions import db as _db
+
+FAST_HASH = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64, "ARGON2_PARALLELISM": 1}
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A database of this run's own, dropped at the end."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        return
+    url = make_url(normalise_database_url(base))
+    name = "doimpact_test_" + secrets.token_hex(4)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def test_config(database_url, tmp_path, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "MAIL_BACKEND": "memory",
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_ORIGIN": "http://localhost",
+        **FAST_HASH,
+    }
+    config.update(extra)
+    return config
+
+
+test_config.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Build the schema once per run through the real migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app(test_config(database_url, tmp_path_factory.mktemp("schema")))
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+
+
+def _wipe(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(database_url, tmp_path, _schema):
+    """Make apps on the test database (several apps stand for several worker processes)."""
+    made = []
+
+    def make(**extra):
+        app = create_app(test_config(database_url, tmp_path, **extra))
+        made.append(app)
+        return app
+
+    yield make
+    if made:
+        _wipe(create_app(test_config(database_url, tmp_path)))
+    for app in made:
+        with app.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for service tests (no request)."""
+    with app.app_context():
+        yield app
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    return app.extensions.setdefault("mail_outbox", [])
+
+
+def in_app(app):
+    """The current app context when it is this app's (sharing its session), else a new one."""
+    if has_app_context() and current_app._get_current_object() is app:
+        return nullcontext()
+    return app.app_context()
+
+
+@pytest.fixture
+def make_org(app):
+    from app.accounts.models import Organisation
+
+    def make(name=None, kind="cooperative", country="IT", approved=True, parent=None):
+        with in_app(app):
+            org = Organisation(
+                name=name or "Org " + secrets.token_hex(3),
+                kind=kind,
+                country=country,
+                approved=approved,
+                parent_id=parent,
+            )
+            _db.session.add(org)
+            _db.session.commit()
+            return org.id
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a confirmed user; returns its id."""
+    from app.accounts.cli import create_user
+
+    def make(email=None, roles=(), locale="en", timezone="Europe/Brussels", name=None, **kw):
+        with in_app(app):
+            user = create_user(
+                email=email or f"user-{secrets.token_hex(4)}@example.org",
+                name=name or "Test Person",
+                password=PASSWORD,
+                country=kw.pop("country", "IT"),
+                locale=locale,
+                timezone=timezone,
+                roles=tuple(roles),
+                check_rules=False,
+            )
+            _db.session.commit()
+            return user.id
+
+    return make
+
+
+def user_email(app, user_id) -> str:
+    from app.accounts.models import User
+
+    with app.app_context():
+        return _db.session.get(User, user_id).email
+
+
+@pytest.fixture
+def login_as(app):
+    """Sign a client in through the real sign-in form."""
+
+    def login(client, user_id, password=PASSWORD):
+        response = client.post(
+            "/signin", data={"email": user_email(app, user_id), "password": password}
+        )
+        assert response.status_code == 302, response.data[:500]
+        return response
+
+    return login
+
+
+def csrf_token(html: bytes | str) -> str:
+    if isinstance(html, bytes):
+        html = html.decode()
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token in page"
+    return match.group(1)

@@ -1,0 +1,106 @@
+"""A live portal on a free local port, and Debian's Chromium driven by Playwright."""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "e2e" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+            if not Path(CHROMIUM).exists():
+                item.add_marker(
+                    pytest.mark.skip(reason=f"browser tests skipped: no Chromium at {CHROMIUM}")
+                )
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from app.accounts.cli import seed_demo
+    from app.extensions import db
+
+    instance = tmp_path_factory.mktemp("live-instance")
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "e2e-secret-key-long-enough-0123456789abcdef",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/e2e.sqlite3",
+            "MAIL_BACKEND": "file",
+            "ARGON2_MEMORY_COST": 1024,
+            "ARGON2_TIME_COST": 1,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["SERVER_ORIGIN"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": app.config["SERVER_ORIGIN"], "outbox": Path(app.config["OUTBOX_DIR"]), "app": app}
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    yield page
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def axe_check():
+    """Run axe on the current page; fail on serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    seen = []
+
+    def check(page):
+        results = axe.run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        seen.append(page.url)
+        assert bad == [], f"{page.url}: {bad}"
+
+    check.seen = seen
+    return check

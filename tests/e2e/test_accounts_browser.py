@@ -1,0 +1,96 @@
+"""In Chromium: sign up, confirm from the outbox file, sign in, switch to Latvian, and use the
+menus with the keyboard only. axe runs on every page visited."""
+
+import email
+import re
+from email import policy
+
+from babel.messages.pofile import read_po
+
+from tests.test_i18n import TRANSLATIONS
+
+
+def latvian(text: str) -> str:
+    with open(TRANSLATIONS / "lv" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle, locale="lv")[text].string
+
+
+def newest_link(outbox, to: str) -> str:
+    for path in sorted(outbox.glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if message["To"] == to:
+            body = message.get_body(("plain",)).get_content()
+            return re.search(r"https?://\S+/confirm/\S+", body).group(0)
+    raise AssertionError(f"no mail to {to} in {outbox}")
+
+
+def test_sign_up_confirm_sign_in_and_switch_to_latvian(page, live_server, axe_check):
+    base = live_server["url"]
+    page.goto(base + "/?lang=en")
+    axe_check(page)
+    page.get_by_role("link", name="Create a free account").click()
+    page.get_by_label("Full name").fill("Rūta Kalniņa")
+    page.get_by_label("E-mail address").fill("ruta@example.org")
+    page.get_by_label("Password", exact=True).fill("saulains rīts pie jūras")
+    page.get_by_label("Country", exact=True).select_option("LV")
+    page.get_by_label("Preferred language").select_option("en")
+    page.get_by_label("Time zone").select_option("Europe/Riga")
+    page.get_by_label("Organisation", exact=True).select_option(label="Zaļā Darbnīca (Latvia)")
+    page.get_by_label("I have read the privacy notice").check()
+    axe_check(page)
+    page.get_by_role("button", name="Create my account").click()
+    page.get_by_role("heading", name="Check your e-mail").wait_for()
+    axe_check(page)
+
+    page.goto(newest_link(live_server["outbox"], "ruta@example.org"))
+    axe_check(page)
+    page.get_by_role("button", name="Confirm my address").click()
+    page.get_by_text("your e-mail address is confirmed").wait_for()
+
+    page.get_by_label("E-mail address").fill("ruta@example.org")
+    page.get_by_label("Password").fill("saulains rīts pie jūras")
+    axe_check(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Welcome, Rūta Kalniņa.").wait_for()
+    axe_check(page)
+
+    page.locator(".lang-menu summary").click()
+    page.get_by_role("link", name="Latviešu").click()
+    page.wait_for_url(re.compile(r"lang=lv"))
+    assert page.locator("html").get_attribute("lang") == "lv"
+    heading = latvian("Digital skills for the social economy")
+    assert page.get_by_role("heading", level=1).inner_text() == heading
+    axe_check(page)
+    # The choice is on the profile now: the profile page opens in Latvian too.
+    page.get_by_role("link", name=latvian("My profile")).click()
+    assert page.locator("html").get_attribute("lang") == "lv"
+    axe_check(page)
+
+
+def test_keyboard_only_navigation_of_the_menus(page, live_server, axe_check):
+    page.goto(live_server["url"] + "/?lang=en")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "focus must be visible"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    page.goto(live_server["url"] + "/?lang=en")
+    reached = []
+    for _step in range(15):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.textContent.trim()"))
+        if page.evaluate("document.activeElement.tagName") == "SUMMARY":
+            break
+    assert "Sign in" in reached and "Create an account" in reached
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")  # opens the language menu
+    for _step in range(5):  # English, Italiano, Català, Español, Latviešu
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Latviešu"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"lang=lv"))
+    assert page.locator("html").get_attribute("lang") == "lv"
+    axe_check(page)

@@ -1,0 +1,85 @@
+"""The command-line contracts: demo seed and users create."""
+
+from sqlalchemy import func, select
+
+from app.accounts.models import Organisation, User
+from app.extensions import db
+from tests.conftest import in_app
+
+DEMO = ["learner", "mentor", "trainer", "manager", "coordinator"]
+
+
+def test_demo_seed_creates_five_accounts_and_a_network_and_is_idempotent(app, runner):
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    for name in DEMO:
+        assert f"{name}@demo.doimpact.eu" in first.output
+    assert "doimpact-demo" in first.output
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with in_app(app):
+        assert db.session.scalar(select(func.count()).select_from(User)) == 5
+        coordinator = db.session.scalar(
+            select(User).where(User.email == "coordinator@demo.doimpact.eu")
+        )
+        assert coordinator.has_role("coordinator")
+        network = db.session.scalar(
+            select(Organisation).where(
+                Organisation.kind == "second_tier", Organisation.parent_id.is_(None)
+            )
+        )
+        members = db.session.scalars(
+            select(Organisation).where(Organisation.parent_id == network.id)
+        ).all()
+        assert len({org.country for org in members}) >= 3
+
+
+def test_demo_seed_refuses_to_run_in_production(app, runner):
+    app.config["ENV_NAME"] = "production"
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code != 0 and "production" in result.output
+
+
+def test_users_create_makes_a_confirmed_account_with_roles(app, runner):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Ada@Example.org",
+            "--name",
+            "Ada",
+            "--password",
+            "a long enough passphrase",
+            "--role",
+            "trainer",
+            "--country",
+            "SE",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with in_app(app):
+        user = db.session.scalar(select(User))
+        assert user.email == "ada@example.org" and user.has_role("trainer")
+        assert user.email_confirmed_at is not None
+
+
+def test_users_create_refuses_a_short_password_and_a_duplicate(app, runner):
+    short = runner.invoke(
+        args=["users", "create", "--email", "a@example.org", "--name", "A", "--password", "short"]
+    )
+    assert short.exit_code != 0
+    ok = [
+        "users",
+        "create",
+        "--email",
+        "a@example.org",
+        "--name",
+        "A",
+        "--password",
+        "a long enough passphrase",
+    ]
+    assert runner.invoke(args=ok).exit_code == 0
+    again = runner.invoke(args=ok)
+    assert again.exit_code != 0 and "already exists" in again.output
+    with in_app(app):
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1

@@ -1,0 +1,313 @@
+"""Translations: catalog quality, language choice, no English left, Babel formatting."""
+
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+from flask_babel import force_locale, gettext, ngettext
+
+from app.accounts.models import User
+from app.config import LOCALES
+from app.extensions import db
+from tests.conftest import in_app
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+TARGETS = [locale for locale in LOCALES if locale != "en"]
+# Babel 2.19 (pinned): it/es/ca have a "million" form; lv orders zero/one/other.
+EXPECTED_NPLURALS = {"it": 3, "ca": 3, "es": 3, "lv": 3, "lt": 3, "sv": 2}
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%[sdif]")
+
+
+def catalog(locale):
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+@pytest.mark.parametrize("locale", TARGETS)
+def test_catalog_is_complete_with_correct_plural_forms_and_placeholders(locale):
+    cat = catalog(locale)
+    assert cat.num_plurals == EXPECTED_NPLURALS[locale]
+    assert cat.plural_expr == get_plural(locale).plural_expr
+    header = (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    assert "#, fuzzy" not in header, "a fuzzy flag (header included)"
+    assert "#~" not in header, "obsolete entries"
+    problems = []
+    for message in cat:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            forms = message.string
+            if len(forms) != cat.num_plurals or not all(forms):
+                problems.append(f"empty plural form: {message.id[0]!r}")
+            source = placeholders(message.id[0]) | placeholders(message.id[1])
+            for form in forms:
+                if not placeholders(form) <= source:
+                    problems.append(f"unknown placeholder in {form!r}")
+            if forms and placeholders(forms[-1]) != placeholders(message.id[1]):
+                problems.append(f"placeholders differ: {forms[-1]!r}")
+        else:
+            if not message.string:
+                problems.append(f"untranslated: {message.id!r}")
+            elif placeholders(message.string) != placeholders(message.id):
+                problems.append(f"placeholders differ: {message.id!r} -> {message.string!r}")
+        if message.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+    assert problems == []
+
+
+def test_template_and_catalogs_are_up_to_date_with_the_code(tmp_path):
+    pybabel = Path(sys.executable).with_name("pybabel")
+    fresh = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            str(pybabel),
+            "extract",
+            "-q",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "lazy_ngettext:1,2",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+
+    def ids(path):
+        with open(path, "rb") as handle:
+            return {m.id for m in read_po(handle) if m.id}
+
+    extracted = ids(fresh)
+    assert ids(TRANSLATIONS / "messages.pot") == extracted, "run `make translations`"
+    for locale in TARGETS:
+        path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+        assert ids(path) == extracted, f"{locale} catalog is out of date: run `make translations`"
+
+
+@pytest.mark.parametrize("locale", TARGETS)
+def test_gnu_msgfmt_check_passes(locale):
+    if not shutil.which("msgfmt"):
+        pytest.skip("GNU gettext (msgfmt) is not installed")
+    path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+    result = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("locale", TARGETS)
+def test_dennis_lint_passes(locale):
+    dennis = Path(sys.executable).with_name("dennis-cmd")
+    if not dennis.exists():
+        pytest.skip("dennis is not installed")
+    path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+    result = subprocess.run(
+        [str(dennis), "lint", "--strict", "--excluderules", "W302", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("number", "expected_index"), [(1, 1), (21, 1), (5, 2), (10, 0), (11, 0), (0, 0)]
+)
+def test_latvian_plural_forms_pick_the_right_word_at_run_time(ctx, number, expected_index):
+    [entry] = [m for m in catalog("lv") if m.id and m.id[0] == "%(num)d user found."]
+    with force_locale("lv"):
+        text = ngettext("%(num)d user found.", "%(num)d users found.", number)
+    assert text == entry.string[expected_index] % {"num": number}
+
+
+# --- language choice ---------------------------------------------------------------------------
+
+
+def html_lang(response) -> str:
+    return re.search(r'<html lang="([a-z]+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_lang_parameter_switches_and_is_remembered_in_a_cookie(client):
+    assert html_lang(client.get("/?lang=lv")) == "lv"
+    assert html_lang(client.get("/")) == "lv"
+    assert html_lang(client.get("/signin?lang=sv")) == "sv"
+    assert html_lang(client.get("/privacy")) == "sv"
+
+
+def test_unknown_lang_is_ignored(client):
+    assert html_lang(client.get("/?lang=xx")) == "en"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("ca-ES,ca;q=0.9,en;q=0.5", "ca"),
+        ("es-419", "es"),
+        ("sv-FI", "sv"),
+        ("de-DE,lt;q=0.8", "lt"),
+        ("fr-FR", "en"),
+        ("", "en"),
+    ],
+)
+def test_accept_language_decides_when_nothing_was_chosen(client, header, expected):
+    assert html_lang(client.get("/", headers={"Accept-Language": header})) == expected
+
+
+def test_signed_in_choice_is_saved_on_the_profile(app, client, make_user, login_as):
+    user = make_user(locale="en")
+    login_as(client, user)
+    assert html_lang(client.get("/?lang=lt")) == "lt"
+    with in_app(app):
+        assert db.session.get(User, user).locale == "lt"
+    other = app.test_client()  # another browser, no cookie: the profile decides
+    login_as(other, user)
+    assert html_lang(other.get("/", headers={"Accept-Language": "it"})) == "lt"
+
+
+def test_language_menu_names_each_language_in_itself(client):
+    html = client.get("/?lang=sv").get_data(as_text=True)
+    for name in ("English", "Italiano", "Català", "Español", "Latviešu", "Lietuvių", "Svenska"):
+        assert name in html
+    assert 'hreflang="lv"' in html
+
+
+def test_dates_are_formatted_by_babel_in_the_users_locale_and_time_zone(
+    app, client, make_user, login_as
+):
+    user = make_user(locale="lv", timezone="Europe/Riga")
+    with in_app(app):
+        record = db.session.get(User, user)
+        record.consent_at = datetime(2025, 3, 14, 15, 5, 9, tzinfo=UTC)
+        db.session.commit()
+    login_as(client, user)
+    html = client.get("/profile").get_data(as_text=True)
+    assert "2025. gada 14. marts 17:05:09" in html  # 15:05 UTC is 17:05 in Riga
+
+
+# --- no English left --------------------------------------------------------------------------
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "title"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("aria-label", "placeholder", "title") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "title"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.parts.append(" ".join(data.split()))
+
+
+def visible_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return "\n".join(parser.parts)
+
+
+def english_leftovers(text: str, locale: str) -> list[str]:
+    """English source strings of our catalog that appear untranslated in the text."""
+    found = []
+    for message in catalog(locale):
+        if not message.id:
+            continue
+        sources = message.id if isinstance(message.id, tuple) else (message.id,)
+        targets = message.string if isinstance(message.string, tuple) else (message.string,)
+        for source in sources:
+            if source in targets:
+                continue  # the same word in both languages (a name, "Mentor")
+            for fixed in PLACEHOLDER.split(source):
+                fixed = fixed.strip(" .,:")
+                if len(fixed) >= 12 and fixed in text:
+                    found.append(fixed)
+    return found
+
+
+SIGNED_OUT = [
+    "/",
+    "/signin",
+    "/signup",
+    "/password/forgot",
+    "/privacy",
+    "/signup/check-email",
+    "/no-such-page",
+]
+SIGNED_IN = ["/", "/profile", "/admin/users", "/admin/audit", "/admin/organisations"]
+
+
+@pytest.mark.parametrize("locale", TARGETS)
+def test_pages_have_no_english_left(app, make_user, make_org, login_as, locale):
+    make_org(name="Proposed Coop", approved=False)
+    coordinator = make_user(roles=("coordinator",), locale=locale)
+    client = app.test_client()
+    leftovers = {}
+    for path in SIGNED_OUT:
+        text = visible_text(client.get(f"{path}?lang={locale}").get_data(as_text=True))
+        leftovers[path] = english_leftovers(text, locale)
+    login_as(client, coordinator)
+    client.get(f"/admin/users/{coordinator}")  # leaves an audit trail to show
+    for path in SIGNED_IN:
+        text = visible_text(client.get(path).get_data(as_text=True))
+        leftovers["signed in " + path] = english_leftovers(text, locale)
+    bad = {path: found for path, found in leftovers.items() if found}
+    assert bad == {}
+
+
+def test_the_english_check_finds_english(app, client):
+    """The check above can fail: an English page is full of English."""
+    text = visible_text(client.get("/signup?lang=en").get_data(as_text=True))
+    assert len(english_leftovers(text, "it")) > 10
+
+
+@pytest.mark.parametrize("locale", TARGETS)
+def test_mail_is_rendered_in_the_recipients_language(app, client, outbox, locale):
+    client.post("/password/forgot?lang=en", data={"email": "nobody@example.org"})
+    from app.accounts.cli import create_user
+
+    with in_app(app):
+        create_user(
+            email="r@example.org",
+            name="R",
+            password="x" * 12,
+            country="IT",
+            locale=locale,
+            check_rules=False,
+        )
+        db.session.commit()
+    client.post("/password/forgot?lang=en", data={"email": "r@example.org"})
+    [message] = outbox
+    body = message.get_body(("plain",)).get_content()
+    assert english_leftovers(body, locale) == []
+    with app.test_request_context(), force_locale(locale):
+        assert message["Subject"] == gettext("Reset your password") != "Reset your password"
