@@ -1,0 +1,112 @@
+"""Benchmarks: `make bench`. Speed targets live here, never in timed unit tests.
+
+Each benchmark prints its figure and its target; the run exits non-zero when a target is missed.
+"""
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import event
+
+TARGETS_MS = {
+    "argon2id verify (production cost)": (10, 250),  # OWASP cost: resists guessing, stays usable
+    "home page": (0, 25),
+    "sign-in page": (0, 25),
+    "admin user list, 2,000 users": (0, 60),
+    "audit trail, 4,000 events": (0, 60),
+}
+
+
+def timed(function, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.accounts import services
+    from app.accounts.cli import create_user, seed_demo
+    from app.accounts.models import AuditEvent, User, UserRole
+    from app.core.db import utcnow
+    from app.extensions import db
+
+    folder = Path(tempfile.mkdtemp(prefix="doimpact-bench-"))
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(folder),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+            "MAIL_BACKEND": "memory",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    results = {}
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        password_hash = services.hash_password("a long enough passphrase")
+        results["argon2id verify (production cost)"] = timed(
+            lambda: services.verify_password(password_hash, "a long enough passphrase"), 10
+        )
+        app.config.update(ARGON2_MEMORY_COST=64, ARGON2_TIME_COST=1)
+        fast_hash = services.hash_password("x")
+        db.session.add_all(
+            User(
+                email=f"bench{i}@example.org",
+                name=f"Bench Person {i:04d}",
+                password_hash=fast_hash,
+                country="IT",
+                consent_version="bench",
+                consent_at=utcnow(),
+                consent_locale="en",
+                roles=[UserRole(role="mentor")] if i % 5 == 0 else [],
+            )
+            for i in range(2000)
+        )
+        db.session.flush()
+        db.session.add_all(
+            AuditEvent(action="signin", actor_id=1 + i % 2000, subject_id=1 + i % 2000)
+            for i in range(4000)
+        )
+        db.session.commit()
+        create_user(
+            email="bench-coord@example.org",
+            name="Coord",
+            password="doimpact-demo",
+            country="BE",
+            roles=("coordinator",),
+            check_rules=False,
+        )
+        db.session.commit()
+
+    client = app.test_client()
+    results["home page"] = timed(lambda: client.get("/"), 50)
+    results["sign-in page"] = timed(lambda: client.get("/signin"), 50)
+    client.post("/signin", data={"email": "bench-coord@example.org", "password": "doimpact-demo"})
+    queries = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a: queries.append(1))
+    results["admin user list, 2,000 users"] = timed(lambda: client.get("/admin/users?page=50"), 30)
+    per_page_queries = len(queries) / 30
+    results["audit trail, 4,000 events"] = timed(lambda: client.get("/admin/audit?page=100"), 30)
+
+    failed = False
+    for name, value in results.items():
+        low, high = TARGETS_MS[name]
+        ok = low <= value <= high
+        failed |= not ok
+        print(f"{'ok ' if ok else 'MISS'} {name:40} {value:8.1f} ms (target {low}-{high} ms)")
+    print(f"     queries per admin user list page: {per_page_queries:.0f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
