@@ -20,7 +20,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 compile: install
-	$(BIN)/pybabel compile -q -d translations -D messages
+	$(BIN)/pybabel compile -d translations -D messages
 
 run: compile
 	$(FLASK) db upgrade

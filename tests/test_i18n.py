@@ -73,8 +73,8 @@ def test_template_and_catalogs_are_up_to_date_with_the_code(tmp_path):
     subprocess.run(
         [
             str(pybabel),
-            "extract",
             "-q",
+            "extract",
             "-F",
             "babel.cfg",
             "-k",
