@@ -54,7 +54,10 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        return account_services.load_session_user(token, utcnow())
+        user = account_services.load_session_user(token, utcnow())
+        if db.session.dirty or db.session.deleted:
+            db.session.commit()  # the session's last activity, or its removal once expired
+        return user
 
     i18n.init_app(app)
     security.init_app(app)

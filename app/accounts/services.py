@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.config import COUNTRIES, LOCALES
 from app.core.errors import DomainError
@@ -464,13 +464,25 @@ def start_session(user: User) -> str:
 
 
 def load_session_user(token: str, now: datetime) -> User | None:
-    """Return the user of a live session, or None when it ended or expired."""
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _key(token)))
+    """Return the user of a live session, or None when it ended, idled out or expired.
+
+    The last activity is written at most once a minute, so reading pages stays cheap.
+    """
+    row = db.session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.token_hash == _key(token))
+    )
     if row is None:
         return None
-    lifetime = timedelta(seconds=current_app.config["SESSION_ABSOLUTE_LIFETIME"])
-    if row.created_at + lifetime < now or not row.user.active:
+    config = current_app.config
+    expired = row.created_at + timedelta(seconds=config["SESSION_ABSOLUTE_LIFETIME"]) < now
+    idle = row.last_seen_at + timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]) < now
+    if expired or idle or not row.user.active:
+        db.session.delete(row)
         return None
+    if now - row.last_seen_at > timedelta(seconds=60):
+        row.last_seen_at = now
     row.user.session_token = token
     return row.user
 

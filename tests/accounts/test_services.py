@@ -239,8 +239,28 @@ def test_session_expires_after_its_absolute_lifetime(ctx, make_user):
     now = utcnow()
     assert services.load_session_user(token, now) is not None
     lifetime = ctx.config["SESSION_ABSOLUTE_LIFETIME"]
+    idle = ctx.config["SESSION_IDLE_TIMEOUT"]
+    # Active every hour: still signed in just before the absolute limit, not after it.
+    step = timedelta(seconds=idle // 2)
+    moment = now
+    while moment + step < now + timedelta(seconds=lifetime):
+        moment += step
+        assert services.load_session_user(token, moment) is not None
     assert services.load_session_user(token, now + timedelta(seconds=lifetime + 60)) is None
     assert services.load_session_user("made-up", now) is None
+
+
+def test_session_ends_after_idle_time(ctx, make_user):
+    user = db.session.get(User, make_user())
+    token = services.start_session(user)
+    db.session.commit()
+    idle = timedelta(seconds=ctx.config["SESSION_IDLE_TIMEOUT"])
+    now = utcnow()
+    assert services.load_session_user(token, now + idle - timedelta(minutes=1)) is not None
+    db.session.commit()
+    assert services.load_session_user(token, now + 2 * idle) is None
+    db.session.commit()
+    assert count(UserSession) == 0
 
 
 def test_change_password_needs_the_current_one_and_signs_out_other_devices(ctx, make_user):

@@ -1,5 +1,7 @@
 """The application factory, configuration, health check, headers and database plumbing."""
 
+import re
+
 import pytest
 from sqlalchemy import text
 
@@ -127,3 +129,19 @@ def test_unknown_page_gets_translated_404(client):
     response = client.get("/no-such-page?lang=it")
     assert response.status_code == 404
     assert b'lang="it"' in response.data
+
+
+def test_unexpected_error_gets_a_generic_translated_page_with_a_reference(app_factory, caplog):
+    app = app_factory()
+    app.testing = False  # let the error handler answer, as in production
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom?lang=sv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "secret internals" not in html and 'lang="sv"' in html
+    reference = re.search(r"[0-9a-f]{12}", html).group(0)
+    assert reference in caplog.text
