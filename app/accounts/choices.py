@@ -32,12 +32,14 @@ def country_name(code: str) -> str:
     return Locale.parse(str(get_locale())).territories.get(code, code)
 
 
-def country_choices() -> list[tuple[str, str]]:
-    return [(code, country_name(code)) for code in COUNTRIES]
+def country_choices(blank: bool = False) -> list[tuple[str, str]]:
+    choices = [(code, country_name(code)) for code in COUNTRIES]
+    return [("", str(_l("Choose a country"))), *choices] if blank else choices
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    return [(kind, str(KIND_LABELS[kind])) for kind in ORGANISATION_KINDS]
+    kinds = [(kind, str(KIND_LABELS[kind])) for kind in ORGANISATION_KINDS]
+    return [("", str(_l("Choose the kind of organisation"))), *kinds]
 
 
 def locale_choices() -> list[tuple[str, str]]:

@@ -43,8 +43,8 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
 def _fill_choices(form: ProfileForm, user=None) -> None:
-    form.country.choices = country_choices()
-    form.org_country.choices = country_choices()
+    form.country.choices = country_choices(blank=user is None)
+    form.org_country.choices = country_choices(blank=True)
     form.org_kind.choices = kind_choices()
     form.organisation.choices = organisation_choices(services.selectable_organisations(user))
     form.org_parent.choices = parent_choices(services.second_tier_organisations())
