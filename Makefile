@@ -25,7 +25,7 @@ compile: install
 run: compile
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	DOIMPACT_SERVER_ORIGIN=http://127.0.0.1:$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: compile
 	$(BIN)/pytest

@@ -10,6 +10,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -86,7 +87,7 @@ def signup():
     form = SignupForm()
     _fill_choices(form)
     if request.method == "GET":
-        form.locale.data = form.locale.data or _current_locale()
+        form.locale.data = str(get_locale())
         form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
         try:
@@ -108,12 +109,6 @@ def signup():
             db.session.commit()
             return redirect(url_for("accounts.check_email"))
     return render_template("accounts/signup.html", form=form)
-
-
-def _current_locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale())
 
 
 @bp.route("/signup/check-email")

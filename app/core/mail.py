@@ -64,11 +64,10 @@ def send_templated(to: str, locale: str, template: str, subject, **context) -> E
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """Return an absolute URL for links in e-mails, also outside a request."""
-    from flask import has_request_context, url_for
+    """Return an absolute URL for links in e-mails, on the configured origin.
 
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
+    Never the request's Host header: a forged one would put another site in a reset link.
+    """
     origin = current_app.config["SERVER_ORIGIN"].rstrip("/")
     adapter = current_app.url_map.bind("localhost")
     return origin + adapter.build(endpoint, values)

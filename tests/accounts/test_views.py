@@ -313,3 +313,12 @@ def test_every_form_carries_a_csrf_token_when_csrf_is_on(app_factory, make_user)
     client = app.test_client()
     for path in ("/signup", "/signin", "/password/forgot", "/signup/check-email"):
         assert csrf_token(client.get(path).data)
+
+
+def test_reset_link_uses_the_configured_origin_not_the_host_header(client, make_user, outbox):
+    make_user(email="real@example.org")
+    client.post(
+        "/password/forgot", data={"email": "real@example.org"}, headers={"Host": "evil.example"}
+    )
+    body = outbox[-1].get_body(("plain",)).get_content()
+    assert "evil.example" not in body and "http://localhost/password/reset/" in body
