@@ -24,6 +24,7 @@ compile: install
 
 run: compile
 	$(FLASK) db upgrade
+	$(FLASK) content sync
 	$(FLASK) demo seed
 	DOIMPACT_SERVER_ORIGIN=http://127.0.0.1:$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

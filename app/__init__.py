@@ -68,8 +68,10 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import admin_bp
     from app.accounts.views import bp as accounts_bp
     from app.core.views import bp as core_bp
+    from app.courses.views import bp as courses_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(courses_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
 
@@ -80,8 +82,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import demo_cli, users_cli
+    from app.courses.cli import content_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(content_cli)
     app.cli.add_command(demo_cli)
 
     @app.shell_context_processor

@@ -117,6 +117,7 @@ def load_config(app, overrides: dict | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     app.config.setdefault("OUTBOX_DIR", str(Path(app.instance_path) / "outbox"))
+    app.config.setdefault("CONTENT_DIR", str(Path(app.root_path).parent / "content"))
 
 
 def normalise_database_url(url: str) -> str:

@@ -5,10 +5,11 @@ import os
 import re
 import secrets
 from contextlib import nullcontext
+from pathlib import Path
 
 import pytest
 from flask import current_app, has_app_context
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -17,6 +18,7 @@ from app.extensions import db as _db
 
 FAST_HASH = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64, "ARGON2_PARALLELISM": 1}
 PASSWORD = "correct horse battery"
+SAMPLE_CONTENT = Path(__file__).resolve().parent / "courses" / "sample_content"
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +57,7 @@ def test_config(database_url, tmp_path, **extra) -> dict:
         "MAIL_BACKEND": "memory",
         "WTF_CSRF_ENABLED": False,
         "SERVER_ORIGIN": "http://localhost",
+        "CONTENT_DIR": str(SAMPLE_CONTENT),
         **FAST_HASH,
     }
     config.update(extra)
@@ -209,3 +212,18 @@ def csrf_token(html: bytes | str) -> str:
     )
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+@pytest.fixture
+def synced(app):
+    """Import the sample courses; return {course key: id}."""
+    from app.courses.loader import read_content
+    from app.courses.models import Course
+    from app.courses.sync import sync_courses
+
+    with in_app(app):
+        courses, problems = read_content(app.config["CONTENT_DIR"])
+        assert problems == []
+        sync_courses(courses)
+        _db.session.commit()
+        return {c.key: c.id for c in _db.session.scalars(select(Course))}

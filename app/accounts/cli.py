@@ -186,8 +186,16 @@ def demo_seed():
     """Create demo organisations and the five demo accounts (never in production)."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("demo seed refuses to run in production.")
+    from app.courses.cli import seed_learning
+
     accounts = seed_demo()
+    learner = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
+    enrolled = seed_learning(learner, utcnow())
     db.session.commit()
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, roles in accounts:
         click.echo(f"  {email:32} {roles}")
+    if enrolled:
+        click.echo(f"The demo learner is enrolled in: {enrolled} (the first one half done).")
+    else:
+        click.echo("No course content yet: run `flask --app wsgi content sync` first.")

@@ -24,20 +24,24 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def access(rule: str):
-    """Declare who may open a view: 'public', 'anonymous', 'user' or a role name.
+def access(*rules: str):
+    """Declare who may open a view: 'public', 'anonymous', 'user', or one or more role names.
 
     The route x role test reads this attribute, so a route without it fails.
     """
-    if rule not in ("public", "anonymous", "user", *ROLES):
-        raise ValueError(f"unknown access rule {rule}")
+    if not rules or any(rule not in ("public", "anonymous", "user", *ROLES) for rule in rules):
+        raise ValueError(f"unknown access rule {rules}")
+    if len(rules) > 1 and not set(rules) <= set(ROLES):
+        raise ValueError("only roles can be combined")
+    rule = rules[0] if len(rules) == 1 else rules
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if rule in ("user", *ROLES) and not current_user.is_authenticated:
+            roles = set(rules) & set(ROLES)
+            if (rule == "user" or roles) and not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            if rule in ROLES and not current_user.has_role(rule):
+            if roles and not any(current_user.has_role(role) for role in roles):
                 from app.accounts.services import record_denied_access
                 from app.extensions import db
 

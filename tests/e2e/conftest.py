@@ -34,7 +34,10 @@ def live_server(tmp_path_factory):
 
     from app import create_app
     from app.accounts.cli import seed_demo
+    from app.courses.loader import read_content
+    from app.courses.sync import sync_courses
     from app.extensions import db
+    from tests.conftest import SAMPLE_CONTENT
 
     instance = tmp_path_factory.mktemp("live-instance")
     app = create_app(
@@ -45,10 +48,12 @@ def live_server(tmp_path_factory):
             "MAIL_BACKEND": "file",
             "ARGON2_MEMORY_COST": 1024,
             "ARGON2_TIME_COST": 1,
+            "CONTENT_DIR": str(SAMPLE_CONTENT),
         }
     )
     with app.app_context():
         upgrade()
+        sync_courses(read_content(SAMPLE_CONTENT)[0])
         seed_demo()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
