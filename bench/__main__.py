@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 TARGETS_MS = {
     "argon2id verify (production cost)": (10, 250),  # OWASP cost: resists guessing, stays usable
@@ -17,7 +17,28 @@ TARGETS_MS = {
     "sign-in page": (0, 25),
     "admin user list, 2,000 users": (0, 60),
     "audit trail, 4,000 events": (0, 60),
+    "course catalog, 200 courses": (0, 60),
+    "lesson page, 200 courses, 2,000 learners": (0, 40),
+    "my learning, 25 courses enrolled": (0, 60),
 }
+
+SAMPLE_COURSE = Path(__file__).resolve().parents[1] / "tests/courses/sample_content/courses/sample"
+
+
+def many_courses(folder: Path, count: int) -> Path:
+    """Content with `count` copies of the test suite's sample course."""
+    import shutil
+
+    root = folder / "content"
+    for index in range(count):
+        target = root / "courses" / f"course-{index:03d}"
+        shutil.copytree(SAMPLE_COURSE, target)
+        course_yml = target / "course.yml"
+        course_yml.write_text(
+            course_yml.read_text("utf-8").replace("key: sample", f"key: course-{index:03d}"),
+            "utf-8",
+        )
+    return root
 
 
 def timed(function, repeat: int) -> float:
@@ -98,6 +119,33 @@ def main() -> int:
     per_page_queries = len(queries) / 30
     results["audit trail, 4,000 events"] = timed(lambda: client.get("/admin/audit?page=100"), 30)
 
+    from app.courses import services as courses
+    from app.courses.loader import read_content
+    from app.courses.sync import sync_courses
+
+    with app.app_context():
+        sync_courses(read_content(many_courses(folder, 200))[0])
+        db.session.commit()
+        learners = db.session.scalars(select(User).where(User.email.like("bench%@example.org")))
+        for index, learner in enumerate(learners):
+            course = courses.get_course(f"course-{index % 200:03d}")
+            enrolment = courses.enrol(learner, course, utcnow())
+            courses.complete_lesson(learner, enrolment, courses.active_lessons(course)[0], utcnow())
+        db.session.commit()
+    for index in range(25):
+        client.post(f"/courses/course-{index:03d}/enrol")
+        client.post(f"/courses/course-{index:03d}/lessons/first-steps/done")
+    for path in ("/courses?page=5", "/courses/course-007/lessons/second-steps", "/learning"):
+        assert client.get(path).status_code == 200, path
+    queries.clear()
+    results["course catalog, 200 courses"] = timed(lambda: client.get("/courses?page=5"), 30)
+    catalog_queries = len(queries) / 30
+    lesson = "/courses/course-007/lessons/second-steps"
+    results["lesson page, 200 courses, 2,000 learners"] = timed(lambda: client.get(lesson), 30)
+    queries.clear()
+    results["my learning, 25 courses enrolled"] = timed(lambda: client.get("/learning"), 30)
+    learning_queries = len(queries) / 30
+
     failed = False
     for name, value in results.items():
         low, high = TARGETS_MS[name]
@@ -105,6 +153,8 @@ def main() -> int:
         failed |= not ok
         print(f"{'ok ' if ok else 'MISS'} {name:40} {value:8.1f} ms (target {low}-{high} ms)")
     print(f"     queries per admin user list page: {per_page_queries:.0f}")
+    print(f"     queries per catalog page: {catalog_queries:.0f}")
+    print(f"     queries per my learning page: {learning_queries:.0f}")
     return 1 if failed else 0
 
 

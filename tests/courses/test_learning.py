@@ -2,6 +2,7 @@
 progress, completion, certificates; trainers: translation status and completion by hand."""
 
 import re
+import shutil
 from contextlib import contextmanager
 
 import pytest
@@ -11,9 +12,11 @@ from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.courses import services
+from app.courses.loader import read_content
 from app.courses.models import Certificate, Enrolment, QuizAttempt
+from app.courses.sync import sync_courses
 from app.extensions import db
-from tests.conftest import in_app
+from tests.conftest import SAMPLE_CONTENT, in_app
 
 
 @contextmanager
@@ -36,6 +39,20 @@ def count_queries(app):
 @pytest.fixture
 def learner(app, make_user, synced):
     return make_user(email="learner@example.org", locale="en")
+
+
+def grown_content(tmp_path, copies: int):
+    """The sample content plus `copies` copies of the sample course under new keys."""
+    root = tmp_path / "grown"
+    shutil.copytree(SAMPLE_CONTENT, root)
+    for index in range(copies):
+        folder = root / "courses" / f"copy-{index}"
+        shutil.copytree(root / "courses" / "sample", folder)
+        course_yml = folder / "course.yml"
+        course_yml.write_text(
+            course_yml.read_text("utf-8").replace("key: sample", f"key: copy-{index}"), "utf-8"
+        )
+    return root
 
 
 def enrolled_client(app, login_as, user_id, course="sample"):
@@ -278,18 +295,24 @@ def test_demo_seed_enrols_the_learner_in_two_courses_one_half_done(app, runner, 
 
 
 @pytest.mark.parametrize("path", ["/courses", "/courses/sample/lessons/first-steps", "/learning"])
-def test_pages_run_a_bounded_number_of_queries(app, login_as, make_user, synced, path):
-    """More learners and more progress do not add queries."""
+def test_pages_run_a_bounded_number_of_queries(app, login_as, make_user, synced, path, tmp_path):
+    """More courses, lessons, learners, enrolments and progress do not add queries."""
     client = enrolled_client(app, login_as, make_user())
     client.post("/courses/follow-up/enrol")
     client.get(path)  # the first visit of a lesson records it; measure the usual visits
     with count_queries(app) as small:
         assert client.get(path).status_code == 200
-    for _index in range(8):
+    with in_app(app):
+        sync_courses(read_content(grown_content(tmp_path, copies=6))[0])
+        db.session.commit()
+    for index in range(8):
         other = make_user()
         with in_app(app):
-            services.enrol(db.session.get(User, other), services.get_course("sample"), utcnow())
+            for key in ("sample", f"copy-{index % 6}"):
+                services.enrol(db.session.get(User, other), services.get_course(key), utcnow())
             db.session.commit()
+    for index in range(6):
+        client.post(f"/courses/copy-{index}/enrol")
     client.post("/courses/sample/lessons/first-steps/done")
     client.post("/courses/sample/lessons/second-steps/done")
     with count_queries(app) as large:
