@@ -26,7 +26,7 @@ run: compile
 	$(FLASK) db upgrade
 	$(FLASK) content sync
 	$(FLASK) demo seed
-	DOIMPACT_SERVER_ORIGIN=http://127.0.0.1:$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	DOIMPACT_SERVER_ORIGIN=http://127.0.0.1:$(PORT) DOIMPACT_SCHEDULER_IN_WEB=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: compile
 	$(BIN)/pytest

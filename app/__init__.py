@@ -27,6 +27,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+
+    from app.notifications.scheduler import start_in_web_process
+
+    start_in_web_process(app)
     return app
 
 
@@ -69,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.core.views import bp as core_bp
     from app.courses.views import bp as courses_bp
+    from app.notifications import models as _outbox  # noqa: F401  (the table exists for every domain)
 
     app.register_blueprint(core_bp)
     app.register_blueprint(courses_bp)
@@ -83,10 +88,13 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import demo_cli, users_cli
     from app.courses.cli import content_cli
+    from app.notifications.cli import outbox_cli, scheduler_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(scheduler_cli)
+    app.cli.add_command(outbox_cli)
 
     @app.shell_context_processor
     def shell_context():

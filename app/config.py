@@ -62,6 +62,10 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     LANG_COOKIE = "doimpact_lang"
     PAGE_SIZE = 20
+    # The outbox dispatcher runs in its own process (`flask scheduler run`); `make run` turns
+    # this on to run it inside the development server instead.
+    SCHEDULER_IN_WEB = False
+    DISPATCH_INTERVAL = 60
     WTF_CSRF_TIME_LIMIT = None
     WTF_I18N_ENABLED = False
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 from sqlalchemy.types import TypeDecorator
 
 
@@ -34,15 +35,45 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+IMMEDIATE = "doimpact_immediate"
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection."""
+    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection.
+
+    The driver's own transaction handling is switched off: `_sqlite_begin` emits BEGIN itself,
+    so a transaction that must not lose a race can ask for BEGIN IMMEDIATE (SQLAlchemy's
+    documented pysqlite recipe).
+    """
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        immediate = connection.get_execution_options().get(IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session) -> None:
+    """Start a transaction that takes the write lock at once, for check-then-write rules.
+
+    On SQLite this is BEGIN IMMEDIATE: two such transactions run one after the other, so a
+    check made inside one still holds when it writes. On PostgreSQL the caller locks rows
+    with SELECT ... FOR UPDATE. What the session holds is committed first.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})

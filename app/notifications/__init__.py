@@ -1,0 +1,1 @@
+"""Outbox, reminder planning and the dispatcher that sends due messages exactly once."""

@@ -1,0 +1,287 @@
+"""Plan messages into the outbox and dispatch the due ones exactly once.
+
+No job per message and no shared job store (see shared/SCHEDULING.md): messages are rows of our
+own table, planned in the same transaction as what they are about, and one periodic dispatcher
+claims due rows atomically before it sends them. Two dispatchers, a restart or a crash between
+claim and send never deliver a message twice:
+
+- claim: pending -> claimed (with who and when) in one UPDATE; on PostgreSQL the candidate rows
+  are locked with FOR UPDATE SKIP LOCKED, on SQLite the UPDATE runs in BEGIN IMMEDIATE;
+- right before delivery: claimed -> sending, only if still ours;
+- after delivery: sending -> sent. A definite send failure goes back to pending with back-off.
+- A claim older than the lease (the process died before sending) goes back to pending; a row
+  left in sending (it died mid-send) becomes unknown and is not sent again.
+"""
+
+import base64
+import logging
+import os
+import smtplib
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.core.db import begin_write
+from app.core.mail import build_message, deliver
+from app.extensions import db
+
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Renderer = Callable[[OutboxMessage], EmailMessage | None]
+_RENDERERS: dict[str, Renderer] = {}
+
+LEASE = timedelta(minutes=10)
+BACKOFF_MINUTES = (1, 5, 15, 60)  # after the 1st, 2nd, 3rd and later failures
+MAX_ATTEMPTS = 6
+SEND_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def renderer(kind: str):
+    """Register the function that builds the e-mail of one kind of message when it is sent.
+
+    It returns None when the message is no longer wanted (for example the session was cancelled).
+    """
+
+    def register(function: Renderer) -> Renderer:
+        _RENDERERS[kind] = function
+        return function
+
+    return register
+
+
+@renderer("prepared")
+def _render_prepared(message: OutboxMessage) -> EmailMessage:
+    """A message rendered when it was planned (for example a note to all participants)."""
+    data = message.payload
+    attachments = [
+        (name, content_type, base64.b64decode(content))
+        for name, content_type, content in data.get("attachments", ())
+    ]
+    return build_message(data["to"], data["subject"], data["text"], data.get("html"), attachments)
+
+
+def prepared_payload(to: str, subject: str, text: str, html: str | None = None, attachments=()):
+    """The payload of a 'prepared' message; attachments are (name, content type, bytes)."""
+    return {
+        "to": to,
+        "subject": subject,
+        "text": text,
+        "html": html,
+        "attachments": [
+            (name, kind, base64.b64encode(data).decode()) for name, kind, data in attachments
+        ],
+    }
+
+
+def plan(
+    key: str,
+    kind: str,
+    due_at: datetime,
+    *,
+    user_id: int | None = None,
+    payload: dict | None = None,
+) -> OutboxMessage | None:
+    """Plan a message once. A key planned before is left as it is and None is returned."""
+    if kind not in _RENDERERS:
+        raise ValueError(f"no renderer for {kind!r}")
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+        return None
+    message = OutboxMessage(
+        key=key, kind=kind, due_at=due_at, user_id=user_id, payload=payload or {}
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # planned at the same moment by another transaction
+        return None
+    return message
+
+
+def void(key_prefix: str) -> int:
+    """Withdraw the messages not yet sent whose key starts with the prefix."""
+    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.key.like(escaped + "%", escape="\\"),
+            OutboxMessage.status == "pending",
+        )
+        .values(status="void")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    void: int = 0
+    released: int = 0
+    unknown: int = 0
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def recover_stale(now: datetime) -> tuple[int, int]:
+    """Release claims whose process died before sending; flag rows it left mid-send."""
+    begin_write(db.session)
+    stale = OutboxMessage.claimed_at < now - LEASE
+    released = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "claimed", stale)
+        .values(status="pending", claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    unknown = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", stale)
+        .values(status="unknown")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if unknown:
+        log.warning("outbox: %d message(s) left mid-send by a stopped process", unknown)
+    return released, unknown
+
+
+def claim_due(now: datetime, worker: str, batch: int = 100) -> list[int]:
+    """Claim up to `batch` due messages for this worker, atomically."""
+    candidates = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    begin_write(db.session)
+    claimed = db.session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+        .where(OutboxMessage.status == "pending")
+        .values(status="claimed", claimed_by=worker, claimed_at=now)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def _move(message_id: int, worker: str, from_status: str, **values) -> bool:
+    begin_write(db.session)
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.status == from_status,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def send_claimed(message_id: int, worker: str, now: datetime, report: DispatchReport) -> None:
+    if not _move(message_id, worker, "claimed", status="sending", claimed_at=now):
+        return  # our claim expired and another dispatcher took it over
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    try:
+        email = _RENDERERS[message.kind](message)
+        if email is None:
+            _move(message_id, worker, "sending", status="void")
+            report.void += 1
+            return
+        deliver(email)
+    except SEND_ERRORS as error:
+        attempts = message.attempts + 1
+        # Never the address or the text: only which message and what kind of failure.
+        log.warning("outbox: message %s (%s) failed: %s", message.id, message.kind, type(error))
+        if attempts >= MAX_ATTEMPTS:
+            _move(
+                message_id,
+                worker,
+                "sending",
+                status="failed",
+                attempts=attempts,
+                last_error=type(error).__name__,
+            )
+            report.failed += 1
+            return
+        wait = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
+        _move(
+            message_id,
+            worker,
+            "sending",
+            status="pending",
+            attempts=attempts,
+            due_at=now + timedelta(minutes=wait),
+            claimed_by=None,
+            claimed_at=None,
+            last_error=type(error).__name__,
+        )
+        report.retried += 1
+        return
+    _move(message_id, worker, "sending", status="sent", sent_at=now, attempts=message.attempts + 1)
+    report.sent += 1
+
+
+def dispatch_due(now: datetime, worker: str | None = None, batch: int = 100) -> DispatchReport:
+    """Send every message due at `now`, batch by batch."""
+    worker = worker or worker_name()
+    report = DispatchReport()
+    report.released, report.unknown = recover_stale(now)
+    while True:
+        claimed = claim_due(now, worker, batch)
+        for message_id in claimed:
+            send_claimed(message_id, worker, now, report)
+        if len(claimed) < batch:
+            return report
+
+
+def send_now(message: OutboxMessage | None, now: datetime) -> None:
+    """Try to send a just-planned message at once (after the caller's commit).
+
+    Whatever fails stays in the outbox for the dispatcher, so nothing is lost.
+    """
+    if message is None or message.due_at > now:
+        return
+    worker = worker_name()
+    begin_write(db.session)
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == "pending")
+        .values(status="claimed", claimed_by=worker, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if claimed:
+        send_claimed(message.id, worker, now, DispatchReport())
+
+
+def problems(limit: int = 50) -> list[OutboxMessage]:
+    """Messages a coordinator should look at: given up, or possibly sent (mid-send crash)."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status.in_(("failed", "unknown")))
+            .order_by(OutboxMessage.due_at.desc())
+            .limit(limit)
+        )
+    )
+

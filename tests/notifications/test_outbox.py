@@ -1,0 +1,185 @@
+"""The outbox: a message is planned once, sent once, retried on a real send failure, withdrawn
+when no longer wanted; two dispatchers over the same due messages send each exactly once."""
+
+import socket
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.core.db import utcnow
+from app.extensions import db
+from app.notifications import services
+from app.notifications.models import OutboxMessage
+from tests.conftest import in_app
+
+
+def plan_prepared(key: str, due_at, to="person@example.org"):
+    return services.plan(
+        key,
+        "prepared",
+        due_at,
+        payload=services.prepared_payload(to, key, f"Text of {key}"),
+    )
+
+
+def statuses(app) -> Counter:
+    with in_app(app):
+        return Counter(db.session.scalars(select(OutboxMessage.status)))
+
+
+def test_a_key_is_planned_once(ctx):
+    now = utcnow()
+    assert plan_prepared("note:1", now) is not None
+    assert plan_prepared("note:1", now + timedelta(hours=1)) is None
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+    with pytest.raises(ValueError):
+        services.plan("x", "no-such-kind", now)
+
+
+def test_due_messages_are_sent_once_and_future_ones_wait(ctx, outbox):
+    now = utcnow()
+    plan_prepared("note:due", now - timedelta(minutes=1))
+    plan_prepared("note:later", now + timedelta(hours=2))
+    db.session.commit()
+    report = services.dispatch_due(now)
+    assert report.sent == 1 and [m["Subject"] for m in outbox] == ["note:due"]
+    assert services.dispatch_due(now).sent == 0
+    assert services.dispatch_due(now + timedelta(hours=3)).sent == 1
+    assert [m["Subject"] for m in outbox] == ["note:due", "note:later"]
+    sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.key == "note:due"))
+    assert sent.status == "sent" and sent.sent_at is not None and sent.attempts == 1
+
+
+def test_withdrawn_messages_are_not_sent(ctx, outbox):
+    now = utcnow()
+    plan_prepared("booking:7:reminder-24h", now)
+    plan_prepared("booking:7:reminder-1h", now)
+    plan_prepared("booking:70:reminder-1h", now)  # another booking: the prefix must not match it
+    plan_prepared("booking_7:x", now)  # "_" is not a wildcard
+    db.session.commit()
+    assert services.void("booking:7:") == 2
+    db.session.commit()
+    services.dispatch_due(now)
+    assert sorted(m["Subject"] for m in outbox) == ["booking:70:reminder-1h", "booking_7:x"]
+
+
+def test_a_message_its_renderer_no_longer_wants_is_withdrawn(ctx, outbox):
+    @services.renderer("test-gone")
+    def gone(message):
+        return None
+
+    services.plan("gone:1", "test-gone", utcnow())
+    db.session.commit()
+    report = services.dispatch_due(utcnow())
+    assert report.void == 1 and outbox == []
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens here once the probe closes
+
+
+def test_a_failed_send_is_retried_with_back_off_then_given_up(app_factory):
+    app = app_factory(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=closed_port())
+    now = utcnow()
+    with app.app_context():
+        plan_prepared("note:smtp", now)
+        db.session.commit()
+        report = services.dispatch_due(now)
+        assert report.retried == 1 and report.sent == 0
+        message = db.session.scalar(select(OutboxMessage))
+        db.session.refresh(message)
+        assert message.status == "pending" and message.attempts == 1
+        assert message.due_at == now + timedelta(minutes=1)
+        assert message.last_error == "ConnectionRefusedError"
+        moment = now
+        for _attempt in range(services.MAX_ATTEMPTS - 1):
+            moment += timedelta(hours=2)
+            services.dispatch_due(moment)
+        db.session.refresh(message)
+        assert message.status == "failed" and message.attempts == services.MAX_ATTEMPTS
+        assert services.problems() == [message]
+
+
+def test_a_dead_dispatchers_claim_is_released_and_a_mid_send_row_is_not_resent(ctx, outbox):
+    now = utcnow()
+    claimed = plan_prepared("note:claimed", now)
+    sending = plan_prepared("note:sending", now)
+    db.session.flush()
+    earlier = now - services.LEASE - timedelta(minutes=1)
+    claimed.status, claimed.claimed_by, claimed.claimed_at = "claimed", "dead:1", earlier
+    sending.status, sending.claimed_by, sending.claimed_at = "sending", "dead:1", earlier
+    db.session.commit()
+    report = services.dispatch_due(now)
+    assert (report.released, report.unknown, report.sent) == (1, 1, 1)
+    assert [m["Subject"] for m in outbox] == ["note:claimed"]
+    assert [m.key for m in services.problems()] == ["note:sending"]
+
+
+def test_a_planned_message_can_be_sent_at_once(ctx, outbox):
+    message = plan_prepared("note:now", utcnow())
+    db.session.commit()
+    services.send_now(message, utcnow())
+    assert [m["Subject"] for m in outbox] == ["note:now"]
+    assert services.dispatch_due(utcnow()).sent == 0
+
+
+def test_two_dispatchers_over_1000_due_messages_send_each_exactly_once(app_factory):
+    """Two dispatchers, each with its own app, session and connections, race over 1,000 rows."""
+    apps = [app_factory(), app_factory()]
+    now = utcnow()
+    with apps[0].app_context():
+        db.session.add_all(
+            OutboxMessage(
+                key=f"booking:{index}:reminder-1h",
+                kind="prepared",
+                due_at=now - timedelta(seconds=index % 60),
+                payload=services.prepared_payload(
+                    "person@example.org", f"booking:{index}:reminder-1h", "Your session"
+                ),
+            )
+            for index in range(1000)
+        )
+        db.session.commit()
+    start = threading.Barrier(len(apps))
+    reports, errors = [], []
+
+    def dispatcher(app, name):
+        try:
+            with app.app_context():
+                start.wait()
+                reports.append(services.dispatch_due(now, worker=name, batch=25))
+                db.session.remove()
+        except Exception as error:  # reported below, with the thread's name
+            errors.append((name, error))
+
+    threads = [
+        threading.Thread(target=dispatcher, args=(app, f"dispatcher-{i}"))
+        for i, app in enumerate(apps)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    subjects = Counter(
+        message["Subject"] for app in apps for message in app.extensions.get("mail_outbox", [])
+    )
+    assert len(subjects) == 1000 and set(subjects.values()) == {1}
+    assert sum(report.sent for report in reports) == 1000
+    assert all(report.sent > 0 for report in reports), "both dispatchers took part"
+    assert statuses(apps[0]) == Counter({"sent": 1000})
+
+
+def test_the_dispatch_command_sends_what_is_due(app, runner, outbox):
+    with app.app_context():
+        plan_prepared("note:cli", utcnow())
+        db.session.commit()
+    result = runner.invoke(args=["outbox", "dispatch"])
+    assert result.exit_code == 0 and "sent 1," in result.output
+    assert [m["Subject"] for m in outbox] == ["note:cli"]
