@@ -75,7 +75,15 @@ def init_app(app) -> None:
             "language_names": LANGUAGE_NAMES,
             "current_locale": str(get_locale()),
             "lang_url": lang_url,
+            "language_in_words": language_in_words,
         }
+
+
+def language_in_words(code: str) -> str:
+    """The name of a language in the reader's language, as it reads inside a sentence."""
+    from babel import Locale
+
+    return Locale.parse(code).get_display_name(get_locale()) or code
 
 
 def lang_url(locale: str) -> str:

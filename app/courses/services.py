@@ -150,9 +150,16 @@ def require_enrolment(user: User, course: Course) -> Enrolment:
     return enrolment
 
 
-def lesson_text(lesson: Lesson, locale: str) -> LessonText | None:
-    """The lesson in the best language of the chain (one query)."""
+def lesson_text(lesson: Lesson, locale: str, read: str | None = None) -> LessonText | None:
+    """The lesson in the best language of the chain (one query).
+
+    `read` asks for one language first, for a reader who wants the original or another version.
+    """
     chain = fallback_chain(locale)
+    if read and read not in chain:
+        chain = (read, *chain)
+    elif read:
+        chain = (read, *(code for code in chain if code != read))
     rows = {
         row.locale: row
         for row in db.session.scalars(

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.services import normalise_email
+from app.config import LOCALES
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.mail import absolute_url
@@ -127,7 +128,8 @@ def lesson(key, lesson_key):
         return redirect(url_for("courses.course", key=key))
     services.open_lesson(current_user, enrolment, lesson, utcnow())
     db.session.commit()
-    text = services.lesson_text(lesson, _locale())
+    read = request.args.get("read")
+    text = services.lesson_text(lesson, _locale(), read if read in LOCALES else None)
     if text is None:
         abort(404)
     [progress] = services.progress_for(current_user, [enrolment])
@@ -143,14 +145,7 @@ def lesson(key, lesson_key):
         form=_empty_form(),
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
-        original=lang_of(text.locale),
     )
-
-
-def lang_of(locale: str) -> str:
-    from app.config import LANGUAGE_NAMES
-
-    return LANGUAGE_NAMES.get(locale, locale)
 
 
 @bp.route("/courses/<key>/lessons/<lesson_key>/done", methods=["POST"])

@@ -116,8 +116,8 @@ def test_lesson_needs_enrolment_then_opens_in_the_learners_language(app, login_a
 @pytest.mark.parametrize(
     ("locale", "title", "shown_in"),
     [
-        ("ca", "Primeros pasos", "Español"),
-        ("it", "First steps", "English"),
+        ("ca", "Primeros pasos", "espanyol"),
+        ("it", "First steps", "inglese"),
         ("es", "Primeros pasos", None),
     ],
 )
@@ -131,6 +131,34 @@ def test_missing_lesson_falls_back_along_the_chain_with_a_notice(
         assert shown_in in re.search(r'class="notice".*?</p>', html, re.S).group(0)
     else:
         assert 'class="notice"' not in html
+    original = "/courses/sample/lessons/first-steps?read=en"
+    assert (original in html) == (locale == "ca")  # a link to the English original
+
+
+def test_a_learner_can_read_the_english_original_and_come_back(app, login_as, learner):
+    client = enrolled_client(app, login_as, learner)
+    html = client.get("/courses/sample/lessons/first-steps?lang=lv&read=en").get_data(as_text=True)
+    assert "<h1>First steps</h1>" in html and "angļu" in html  # "English" in Latvian
+    assert 'href="/courses/sample/lessons/first-steps"' in html
+    html = client.get("/courses/sample/lessons/first-steps?read=xx").get_data(as_text=True)
+    assert "<h1>Pirmie soļi</h1>" in html  # an unknown language is ignored
+
+
+def test_an_outdated_translation_says_so_and_links_the_original(app, login_as, learner):
+    from app.courses.models import Lesson, LessonText
+
+    with in_app(app):
+        text = db.session.scalar(
+            select(LessonText)
+            .join(Lesson)
+            .where(Lesson.key == "first-steps", LessonText.locale == "lv")
+        )
+        text.outdated = True
+        db.session.commit()
+    client = enrolled_client(app, login_as, learner)
+    html = client.get("/courses/sample/lessons/first-steps?lang=lv").get_data(as_text=True)
+    notice = re.search(r'class="notice".*?</p>', html, re.S).group(0)
+    assert "first-steps?read=en" in notice
 
 
 def test_lesson_html_is_sanitised(app, login_as, learner):
