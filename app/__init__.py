@@ -71,12 +71,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import admin_bp
     from app.accounts.views import bp as accounts_bp
+    from app.calendar.views import bp as calendar_bp
     from app.core.views import bp as core_bp
     from app.courses.views import bp as courses_bp
     from app.notifications import models as _outbox  # noqa: F401  (the table exists for every domain)
 
     app.register_blueprint(core_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
 

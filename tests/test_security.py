@@ -29,6 +29,7 @@ def test_every_route_declares_an_access_rule(app):
 def people(app, make_user, make_org, synced):
     """One user per persona, each enrolled in the sample course with a certificate."""
     from app.accounts.models import User
+    from app.calendar.services import issue_feed_token
     from app.core.db import utcnow
     from app.courses import services as courses
 
@@ -41,6 +42,7 @@ def people(app, make_user, make_org, synced):
             user = db.session.get(User, ids[persona])
             courses.enrol(user, course, utcnow())
             ids["code"] = courses.issue_certificate(user, course, utcnow()).code
+        ids["secret"] = issue_feed_token(user, utcnow())  # the last persona's calendar feed
         db.session.commit()
     return ids
 
@@ -61,8 +63,8 @@ def _url(rule, ids) -> str:
             values[argument] = ids["learner"]
         elif argument == "organisation_id":
             values[argument] = ids["org"]
-        elif argument == "code":
-            values[argument] = ids["code"]
+        elif argument in ("code", "secret"):
+            values[argument] = ids.get(argument, "none")
         elif argument in SAMPLES:
             values[argument] = SAMPLES[argument]
         else:  # a new URL argument needs a sample value here

@@ -1,5 +1,7 @@
 """Security headers, safe redirects and the access rules every route declares."""
 
+import logging
+import re
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -12,6 +14,18 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+
+
+class RedactSecretPaths(logging.Filter):
+    """Keep secrets that travel in URLs (calendar feed links) out of request logs."""
+
+    PATTERN = re.compile(r"(/calendar/feed/)[^/\s?\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/calendar/feed/" in message:
+            record.msg, record.args = self.PATTERN.sub(r"\1[redacted].ics", message), ()
+        return True
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -57,6 +71,11 @@ def access(*rules: str):
 
 
 def init_app(app) -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecretPaths) for f in logger.filters):
+            logger.addFilter(RedactSecretPaths())
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
