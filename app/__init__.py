@@ -74,11 +74,14 @@ def register_blueprints(app: Flask) -> None:
     from app.calendar.views import bp as calendar_bp
     from app.core.views import bp as core_bp
     from app.courses.views import bp as courses_bp
-    from app.notifications import models as _outbox  # noqa: F401  (the table exists for every domain)
+    from app.mentoring.views import bp as mentoring_bp
+    from app.notifications.views import bp as notifications_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(mentoring_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
 

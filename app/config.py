@@ -65,6 +65,10 @@ class Defaults:
     # The outbox dispatcher runs in its own process (`flask scheduler run`); `make run` turns
     # this on to run it inside the development server instead.
     SCHEDULER_IN_WEB = False
+    # Mentoring: how many upcoming sessions a learner may hold at once, and until how many hours
+    # before a session the learner may cancel or move it.
+    MENTORING_MAX_OPEN_BOOKINGS = 3
+    MENTORING_CANCEL_NOTICE_HOURS = 12
     DISPATCH_INTERVAL = 60
     WTF_CSRF_TIME_LIMIT = None
     WTF_I18N_ENABLED = False

@@ -5,6 +5,7 @@ import os
 import re
 import secrets
 from contextlib import nullcontext
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,44 @@ def synced(app):
         sync_courses(courses)
         _db.session.commit()
         return {c.key: c.id for c in _db.session.scalars(select(Course))}
+
+
+WEEKDAYS_9_TO_17 = {day: [(time(9), time(17))] for day in range(7)}
+
+
+@pytest.fixture
+def make_mentor(app, make_user):
+    """A published mentor; returns (user id, profile id)."""
+
+    def make(timezone="Europe/Riga", weekly=None, name="Māra Bērziņa", **settings):
+        user_id = make_user(roles=("mentor",), timezone=timezone, name=name, locale="lv")
+        values = {
+            "languages": ["lv", "en"],
+            "expertise": ["digcomp-4", "cybersecurity"],
+            "country": "LV",
+            "timezone": timezone,
+            "mode": "video",
+            "meeting_url": "https://meet.example.org/mara",
+            "session_minutes": 60,
+            "buffer_before": 0,
+            "buffer_after": 0,
+            "min_notice_hours": 0,
+            "horizon_days": 60,
+            "max_per_day": None,
+            "max_per_week": None,
+            "published": True,
+            "bios": {"en": "I help cooperatives secure their accounts."},
+        }
+        values.update(settings)
+        with in_app(app):
+            from app.accounts.models import User
+            from app.mentoring import services
+
+            user = _db.session.get(User, user_id)
+            profile = services.save_profile(user, **values)
+            _db.session.flush()
+            services.set_weekly_rules(profile, WEEKDAYS_9_TO_17 if weekly is None else weekly)
+            _db.session.commit()
+            return user_id, profile.id
+
+    return make

@@ -17,7 +17,8 @@ def test_demo_seed_creates_five_accounts_and_a_network_and_is_idempotent(app, ru
     assert "doimpact-demo" in first.output
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     with in_app(app):
-        assert db.session.scalar(select(func.count()).select_from(User)) == 5
+        # The five demo accounts and two more mentors, once however often it runs.
+        assert db.session.scalar(select(func.count()).select_from(User)) == 7
         coordinator = db.session.scalar(
             select(User).where(User.email == "coordinator@demo.doimpact.eu")
         )
@@ -83,3 +84,19 @@ def test_users_create_refuses_a_short_password_and_a_duplicate(app, runner):
     assert again.exit_code != 0 and "already exists" in again.output
     with in_app(app):
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_demo_seed_adds_mentors_a_held_session_and_an_upcoming_booking(app, runner):
+    from app.core.db import utcnow
+    from app.mentoring import services as mentoring
+    from app.mentoring.models import MentorProfile
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with in_app(app):
+        profiles = db.session.scalars(select(MentorProfile)).all()
+        assert len({p.country for p in profiles}) == 3 and len({p.timezone for p in profiles}) == 3
+        assert all(mentoring.free_slots(p, utcnow()) for p in profiles)
+        learner = db.session.scalar(select(User).where(User.email == "learner@demo.doimpact.eu"))
+        upcoming, past = mentoring.sessions_of_learner(learner, utcnow())
+        assert len(upcoming) == 1 and len(past) == 1
+        assert past[0].status == "held" and past[0].notes_shared and past[0].action_items

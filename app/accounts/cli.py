@@ -187,14 +187,18 @@ def demo_seed():
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("demo seed refuses to run in production.")
     from app.courses.cli import seed_learning
+    from app.mentoring.cli import seed_mentoring
 
     accounts = seed_demo()
     learner = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
     enrolled = seed_learning(learner, utcnow())
+    mentors = seed_mentoring(learner, utcnow(), create_user, DEMO_PASSWORD)
     db.session.commit()
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, roles in accounts:
         click.echo(f"  {email:32} {roles}")
+    for email in mentors[1:]:
+        click.echo(f"  {email:32} learner, mentor")
     if enrolled:
         click.echo(f"The demo learner is enrolled in: {enrolled} (the first one half done).")
     else:

@@ -70,10 +70,13 @@ def begin_write(session) -> None:
 
     On SQLite this is BEGIN IMMEDIATE: two such transactions run one after the other, so a
     check made inside one still holds when it writes. On PostgreSQL the caller locks rows
-    with SELECT ... FOR UPDATE. What the session holds is committed first.
+    with SELECT ... FOR UPDATE. What the session holds is committed first, unless it is
+    already a write transaction, which goes on.
     """
     if isinstance(session, scoped_session):
         session = session()
     if session.in_transaction():
+        if session.connection().get_execution_options().get(IMMEDIATE):
+            return  # already inside a write transaction: one rule calling another
         session.commit()
     session.connection(execution_options={IMMEDIATE: True})

@@ -24,8 +24,12 @@ def build_message(
     if html:
         message.add_alternative(html, subtype="html")
     for filename, content_type, data in attachments:
-        maintype, subtype = content_type.split("/", 1)
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        kind, *parameters = (part.strip() for part in content_type.split(";"))
+        maintype, subtype = kind.split("/", 1)
+        params = dict(p.split("=", 1) for p in parameters)  # text/calendar; method=REQUEST
+        message.add_attachment(
+            data, maintype=maintype, subtype=subtype, filename=filename, params=params
+        )
     return message
 
 
@@ -52,13 +56,20 @@ def deliver(message: EmailMessage) -> None:
         raise RuntimeError(f"unknown MAIL_BACKEND {backend!r}")
 
 
-def send_templated(to: str, locale: str, template: str, subject, **context) -> EmailMessage:
-    """Render mail/<template>.txt and .html in the recipient's locale and send it."""
+def render_templated(
+    to: str, locale: str, template: str, subject, attachments=(), **context
+) -> EmailMessage:
+    """Render mail/<template>.txt and .html in the recipient's locale, without sending."""
     with force_locale(locale):
         subject_text = str(subject)
         text = render_template(f"mail/{template}.txt", subject=subject_text, **context)
         html = render_template(f"mail/{template}.html", subject=subject_text, **context)
-    message = build_message(to, subject_text, text, html)
+    return build_message(to, subject_text, text, html, attachments)
+
+
+def send_templated(to: str, locale: str, template: str, subject, **context) -> EmailMessage:
+    """Render mail/<template>.txt and .html in the recipient's locale and send it."""
+    message = render_templated(to, locale, template, subject, **context)
     deliver(message)
     return message
 

@@ -3,7 +3,12 @@
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from babel.dates import get_timezone_location
+from babel.dates import (
+    format_date,
+    format_time,
+    get_datetime_format,
+    get_timezone_location,
+)
 
 PROGRAMME_TIMEZONES = (
     "Europe/Rome",
@@ -46,3 +51,22 @@ def timezone_choices(locale: str) -> tuple[tuple[str, str], ...]:
         key=lambda pair: pair[1],
     )
     return tuple(first + rest)
+
+
+def when_in(moment, zone: str, locale: str, date_format: str = "full") -> str:
+    """A moment as a reader in `zone` and `locale` reads it: the day, the time and the zone.
+
+    For texts rendered outside a request (e-mails, calendar files), where Flask-Babel does not
+    know the reader's zone.
+    """
+    local = moment.astimezone(ZoneInfo(zone))
+    pattern = get_datetime_format(date_format, locale=locale).replace("'", "")
+    text = pattern.replace("{1}", format_date(local.date(), date_format, locale=locale)).replace(
+        "{0}", format_time(local.time(), "short", locale=locale)
+    )
+    return f"{text} ({zone_name(zone, locale)})"
+
+
+def zone_name(zone: str, locale: str) -> str:
+    """A time zone as people name it, in their language ("Latvia Time", "hora de Letonia")."""
+    return "UTC" if zone == "UTC" else get_timezone_location(ZoneInfo(zone), locale=locale)

@@ -285,3 +285,26 @@ def problems(limit: int = 50) -> list[OutboxMessage]:
         )
     )
 
+
+def problems_page(page: int, per_page: int):
+    """Messages a coordinator should look at, newest first, one page of them."""
+    from app.core.pagination import paginate
+
+    return paginate(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_(("failed", "unknown")))
+        .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc()),
+        page,
+        per_page,
+    )
+
+
+def retry(message_id: int, now: datetime) -> bool:
+    """Put a given-up or possibly-sent message back in the queue, on a coordinator's word."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(("failed", "unknown")))
+        .values(status="pending", due_at=now, attempts=0, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

@@ -183,3 +183,20 @@ def test_the_dispatch_command_sends_what_is_due(app, runner, outbox):
     result = runner.invoke(args=["outbox", "dispatch"])
     assert result.exit_code == 0 and "sent 1," in result.output
     assert [m["Subject"] for m in outbox] == ["note:cli"]
+
+
+def test_coordinators_see_undelivered_messages_and_send_them_again(app, login_as, make_user):
+    with app.app_context():
+        message = plan_prepared("note:stuck", utcnow())
+        db.session.flush()
+        message.status, message.attempts, message.last_error = "failed", 6, "SMTPDataError"
+        db.session.commit()
+        message_id = message.id
+    client = app.test_client()
+    login_as(client, make_user(roles=("coordinator",)))
+    page = client.get("/admin/messages").get_data(as_text=True)
+    assert "note:stuck" in page and "SMTPDataError" in page
+    client.post(f"/admin/messages/{message_id}/retry")
+    with app.app_context():
+        assert db.session.get(OutboxMessage, message_id).status == "pending"
+    assert "nothing needs your attention" in client.get("/admin/messages").get_data(as_text=True)

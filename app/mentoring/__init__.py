@@ -1,0 +1,1 @@
+"""Mentor profiles, weekly availability and overrides, bookings, session notes and feedback."""
