@@ -9,7 +9,7 @@ EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_nge
 	--project="DO Impact Academy" --copyright-holder="DO Impact Academy" \
 	-o translations/messages.pot .
 
-.PHONY: install run test test-pg test-e2e lint format translations compile bench clean
+.PHONY: install run test test-pg test-e2e lint format translations compile bench clean checkers
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,16 @@ run: compile
 	$(FLASK) demo seed
 	DOIMPACT_SERVER_ORIGIN=http://127.0.0.1:$(PORT) DOIMPACT_SCHEDULER_IN_WEB=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: compile
+test: compile checkers
 	$(BIN)/pytest
 
-test-pg: compile
+# Mozilla's ical.js reads our calendars in the tests, where Node is installed (skipped otherwise).
+checkers: tests/calendar/js/node_modules/ical.js/package.json
+
+tests/calendar/js/node_modules/ical.js/package.json: tests/calendar/js/package-lock.json
+	-command -v npm >/dev/null 2>&1 && npm ci --prefix tests/calendar/js --silent --no-audit --no-fund
+
+test-pg: compile checkers
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 		$(BIN)/pytest -m "not e2e"
 

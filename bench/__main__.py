@@ -20,6 +20,8 @@ TARGETS_MS = {
     "course catalog, 200 courses": (0, 60),
     "lesson page, 200 courses, 2,000 learners": (0, 40),
     "my learning, 25 courses enrolled": (0, 60),
+    "calendar feed, 500 sessions": (0, 500),
+    "free slots over 6 weeks, 500 sessions held": (0, 100),
 }
 
 SAMPLE_COURSE = Path(__file__).resolve().parents[1] / "tests/courses/sample_content/courses/sample"
@@ -39,6 +41,64 @@ def many_courses(folder: Path, count: int) -> Path:
             "utf-8",
         )
     return root
+
+
+def mentoring_benchmarks(app) -> dict:
+    """A mentor with 500 sessions: the feed (target: well under a second) and the free slots."""
+    import secrets
+    from datetime import time, timedelta
+
+    from app.accounts.models import User
+    from app.calendar.services import build_feed
+    from app.core.db import utcnow
+    from app.extensions import db
+    from app.mentoring import services
+    from app.mentoring.models import Booking
+
+    results = {}
+    with app.app_context():
+        mentor = db.session.scalar(select(User).where(User.email == "mentor@demo.doimpact.eu"))
+        learners = db.session.scalars(select(User).where(User.email.like("bench%"))).all()
+        profile = services.save_profile(
+            mentor,
+            languages=["lv"],
+            expertise=[],
+            country="LV",
+            timezone="Europe/Riga",
+            mode="video",
+            meeting_url="https://meet.example.org/bench",
+            session_minutes=60,
+            min_notice_hours=0,
+            horizon_days=42,
+            published=True,
+        )
+        db.session.flush()
+        services.set_weekly_rules(profile, {d: [(time(8), time(20))] for d in range(7)})
+        start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=100)
+        for index in range(500):
+            begins = start + timedelta(hours=index * 5)
+            db.session.add(
+                Booking(
+                    uid=f"{secrets.token_hex(8)}@bench",
+                    mentor_id=profile.id,
+                    learner_id=learners[index].id,
+                    starts_at=begins,
+                    ends_at=begins + timedelta(hours=1),
+                    block_start=begins,
+                    block_end=begins + timedelta(hours=1),
+                    topic=f"Session {index}",
+                    mode="video",
+                    location="https://meet.example.org/bench",
+                )
+            )
+        db.session.commit()
+        feed = build_feed(mentor, utcnow())
+        assert feed.count(b"BEGIN:VEVENT") == 500, feed.count(b"BEGIN:VEVENT")
+        results["calendar feed, 500 sessions"] = timed(lambda: build_feed(mentor, utcnow()), 5)
+        results["free slots over 6 weeks, 500 sessions held"] = timed(
+            lambda: services.free_slots(profile, utcnow()), 10
+        )
+    return results
 
 
 def timed(function, repeat: int) -> float:
@@ -145,6 +205,8 @@ def main() -> int:
     queries.clear()
     results["my learning, 25 courses enrolled"] = timed(lambda: client.get("/learning"), 30)
     learning_queries = len(queries) / 30
+
+    results.update(mentoring_benchmarks(app))
 
     failed = False
     for name, value in results.items():
