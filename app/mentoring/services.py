@@ -336,7 +336,7 @@ def book(
     if profile.user_id == learner.id:
         raise DomainError(_l("You cannot book a session with yourself."))
     limit = current_app.config["MENTORING_MAX_OPEN_BOOKINGS"]
-    open_count = open_bookings_of(learner.id, now) - (1 if replacing else 0)
+    open_count = open_bookings_of(learner.id, now)  # a session being moved is cancelled already
     if open_count >= limit:
         raise DomainError(
             _l(

@@ -305,3 +305,21 @@ def test_fifty_learners_racing_for_one_slot_get_exactly_one_booking(
     assert results.count("This slot was just taken. Please choose another one.") == 49, set(results)
     with in_app(app):
         assert bookings() == 1
+
+
+def test_moving_a_session_at_the_limit_is_allowed_but_does_not_raise_it(
+    app, ctx, make_user, make_mentor
+):
+    _mentor, profile_id = make_mentor()
+    learner = user(make_user())
+    limit = app.config["MENTORING_MAX_OPEN_BOOKINGS"]
+    held = [
+        services.book(learner, profile_id, SLOT + timedelta(days=day), "Topic", "", NOW)
+        for day in range(limit)
+    ]
+    db.session.commit()
+    services.reschedule(held[0], learner, SLOT + timedelta(days=10), NOW)
+    db.session.commit()
+    assert services.open_bookings_of(learner.id, NOW) == limit
+    with pytest.raises(DomainError, match="upcoming sessions"):
+        services.book(learner, profile_id, SLOT + timedelta(days=11), "Topic", "", NOW)
