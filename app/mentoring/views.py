@@ -83,6 +83,17 @@ def _by_day(slots):
     ]
 
 
+DAYS_PER_PAGE = 7
+
+
+def _day_page(days) -> Page:
+    """A week's worth of days that have free slots, one page at a time."""
+    pages = max(-(-len(days) // DAYS_PER_PAGE), 1)
+    number = min(max(request.args.get("page", 1, type=int), 1), pages)
+    start = (number - 1) * DAYS_PER_PAGE
+    return Page(days[start : start + DAYS_PER_PAGE], number, DAYS_PER_PAGE, len(days))
+
+
 @bp.app_context_processor
 def mentoring_helpers():
     return {
@@ -134,7 +145,7 @@ def mentor(mentor_id):
     return render_template(
         "mentoring/mentor.html",
         profile=profile,
-        days=_by_day(slots),
+        days=_day_page(_by_day(slots)),
         form=EmptyForm(),
         country_name=country_name,
         own=profile.user_id == current_user.id,
@@ -281,7 +292,7 @@ def reschedule(booking_id):
     profile = services.published_mentor(booking.mentor_id)
     slots = services.free_slots(profile, utcnow()) if profile else []
     return render_template(
-        "mentoring/reschedule.html", booking=booking, days=_by_day(slots), form=form
+        "mentoring/reschedule.html", booking=booking, days=_day_page(_by_day(slots)), form=form
     )
 
 
