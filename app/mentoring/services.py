@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -440,10 +441,12 @@ def cancel(booking: Booking, side: str, by: User, reason: str, now: datetime) ->
         raise DomainError(_l("Tell the learner why you cancel."), field="reason")
     if side == "learner" and now > cancel_deadline(booking):
         raise DomainError(
-            _l(
-                "Sessions can be cancelled or moved up to %(hours)s hours before they start. "
+            lazy_ngettext(
+                "Sessions can be cancelled or moved up to %(num)d hour before they start. "
                 "Please write to your mentor instead.",
-                hours=current_app.config["MENTORING_CANCEL_NOTICE_HOURS"],
+                "Sessions can be cancelled or moved up to %(num)d hours before they start. "
+                "Please write to your mentor instead.",
+                current_app.config["MENTORING_CANCEL_NOTICE_HOURS"],
             )
         )
     begin_write(db.session)
