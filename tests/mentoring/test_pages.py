@@ -144,3 +144,41 @@ def test_the_calendar_feed_lists_the_learners_sessions(app, login_as, make_user,
     feed = icalendar.Calendar.from_ical(client.get(path).data)
     [event] = feed.walk("VEVENT")
     assert "Māra Bērziņa" in str(event["SUMMARY"])
+
+
+def test_mentor_list_and_sessions_run_a_bounded_number_of_queries(
+    app, login_as, make_user, make_mentor
+):
+    from sqlalchemy import event
+
+    def selects(path):
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith("SELECT"):
+                statements.append(statement)
+
+        with in_app(app):
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    client = app.test_client()
+    learner = make_user()
+    login_as(client, learner)
+    _user, first = make_mentor(name="First Mentor")
+    start = (utcnow() + timedelta(days=2)).astimezone(ZoneInfo("Europe/Riga"))
+    start = start.replace(hour=9, minute=0, second=0, microsecond=0).isoformat()
+    client.post(f"/mentors/{first}/book", data={"start": start, "topic": "T"})
+    small = {path: selects(path) for path in ("/mentors", "/sessions")}
+    for index in range(5):
+        _user, profile_id = make_mentor(name=f"Mentor {index}")
+        start = (utcnow() + timedelta(days=2 + index)).astimezone(ZoneInfo("Europe/Riga"))
+        start = start.replace(hour=10, minute=0, second=0, microsecond=0).isoformat()
+        client.post(f"/mentors/{profile_id}/book", data={"start": start, "topic": "T"})
+    large = {path: selects(path) for path in ("/mentors", "/sessions")}
+    assert large == small, (small, large)
