@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.config import LANGUAGE_NAMES, LOCALES
 from app.core.forms import BaseForm, max_length, required
+from app.core.i18n import language_in_words
 
 from .models import SESSION_LENGTHS
 
@@ -135,6 +136,10 @@ class MentorProfileForm(BaseForm):
         self.country.choices = countries
         self.timezone.choices = timezones
         self.mode.choices = [(key, str(label)) for key, label in MODE_LABELS.items()]
+        for code in LOCALES:  # "Short bio in Italian", the language named in the reader's
+            getattr(self, bio_field_name(code)).label.text = str(
+                _l("Short bio in %(language)s", language=language_in_words(code))
+            )
         self.session_minutes.choices = [
             (minutes, ngettext("%(num)d minute", "%(num)d minutes", minutes))
             for minutes in SESSION_LENGTHS
