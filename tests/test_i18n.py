@@ -4,7 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -263,13 +263,39 @@ SIGNED_OUT = [
     "/signup/check-email",
     "/no-such-page",
 ]
-SIGNED_IN = ["/", "/profile", "/admin/users", "/admin/audit", "/admin/organisations"]
+SIGNED_IN = [
+    "/",
+    "/profile",
+    "/admin/users",
+    "/admin/audit",
+    "/admin/organisations",
+    "/admin/messages",
+    "/courses",
+    "/courses/sample",
+    "/courses/sample/lessons/first-steps",
+    "/courses/sample/modules/basics/quiz",
+    "/learning",
+    "/courses/translations",
+    "/calendar/subscription",
+    "/mentors",
+    "/mentors/{mentor}",
+    "/sessions",
+    "/sessions/{booking}",
+    "/sessions/{booking}/cancel",
+    "/sessions/{booking}/reschedule",
+    "/mentoring/profile",
+    "/mentoring/availability",
+    "/mentoring/sessions",
+]
 
 
 @pytest.mark.parametrize("locale", TARGETS)
-def test_pages_have_no_english_left(app, make_user, make_org, login_as, locale, synced):
+def test_pages_have_no_english_left(
+    app, make_user, make_org, make_mentor, login_as, locale, synced
+):
     make_org(name="Proposed Coop", approved=False)
-    coordinator = make_user(roles=("coordinator",), locale=locale)
+    coordinator = make_user(roles=("coordinator", "mentor"), locale=locale)
+    _mentor, mentor_id = make_mentor()
     client = app.test_client()
     leftovers = {}
     for path in SIGNED_OUT:
@@ -279,7 +305,35 @@ def test_pages_have_no_english_left(app, make_user, make_org, login_as, locale, 
     client.get(f"/admin/users/{coordinator}")  # leaves an audit trail to show
     client.post("/courses/sample/enrol")
     client.post("/courses/sample/modules/basics/quiz", data={"q-backup": "yes-it-is"})
+    with in_app(app):
+        from app.accounts.models import User
+        from app.core.db import utcnow
+        from app.mentoring import services as mentoring
+
+        profile = mentoring.published_mentor(mentor_id)
+        slot = mentoring.free_slots(profile, utcnow() + timedelta(days=2))[0]
+        booking = mentoring.book(
+            db.session.get(User, coordinator), mentor_id, slot.start, "Topic", "", utcnow()
+        )
+        db.session.commit()
+        ids = {"mentor": mentor_id, "booking": booking.id}
+    client.post(
+        "/mentoring/profile",
+        data={
+            "languages": [locale],
+            "country": "IT",
+            "timezone": "Europe/Rome",
+            "mode": "phone",
+            "phone": "+39 06 000000",
+            "session_minutes": "60",
+            "buffer_before": "0",
+            "buffer_after": "0",
+            "min_notice_hours": "0",
+            "horizon_days": "30",
+        },
+    )
     for path in SIGNED_IN:
+        path = path.format(**ids)
         text = visible_text(client.get(path).get_data(as_text=True))
         leftovers["signed in " + path] = english_leftovers(text, locale)
     bad = {path: found for path, found in leftovers.items() if found}
@@ -313,3 +367,36 @@ def test_mail_is_rendered_in_the_recipients_language(app, client, outbox, locale
     assert english_leftovers(body, locale) == []
     with app.test_request_context(), force_locale(locale):
         assert message["Subject"] == gettext("Reset your password") != "Reset your password"
+
+
+@pytest.mark.parametrize("locale", TARGETS)
+def test_session_mails_are_in_the_recipients_language(app, make_user, make_mentor, outbox, locale):
+    from app.core.db import utcnow
+    from app.mentoring import services as mentoring
+    from app.notifications.services import dispatch_due
+
+    learner_id = make_user(locale=locale, timezone="Europe/Rome")
+    _mentor, mentor_id = make_mentor()
+    with in_app(app):
+        learner = db.session.get(User, learner_id)
+        now = utcnow()
+        slot = mentoring.free_slots(mentoring.published_mentor(mentor_id), now + timedelta(days=2))[
+            0
+        ]
+        booking = mentoring.book(learner, mentor_id, slot.start, "Topic", "Goal", now)
+        db.session.commit()
+        dispatch_due(now)
+        mentoring.cancel(booking, "learner", learner, "", now)
+        db.session.commit()
+        dispatch_due(now)
+    mine = [m for m in outbox if m["To"] == user_email_of(app, learner_id)]
+    assert len(mine) == 2  # booked, then cancelled
+    for message in mine:
+        body = message.get_body(("plain",)).get_content()
+        assert english_leftovers(body, locale) == [], message["Subject"]
+        assert english_leftovers(message["Subject"], locale) == []
+
+
+def user_email_of(app, user_id) -> str:
+    with in_app(app):
+        return db.session.get(User, user_id).email
