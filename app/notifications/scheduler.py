@@ -41,6 +41,7 @@ def add_jobs(scheduler, app, worker: str) -> None:
         coalesce=True,
         max_instances=1,
         replace_existing=True,
+        next_run_time=utcnow(),  # what fell due while no scheduler ran goes out at once
     )
 
 
@@ -50,7 +51,6 @@ def run_blocking(app) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     worker = worker_name()
     add_jobs(scheduler, app, worker)
-    dispatch_job(app, worker)  # what fell due while no scheduler ran goes out at once
     scheduler.start()
 
 
