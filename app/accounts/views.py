@@ -10,7 +10,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -178,7 +178,8 @@ def signin():
         services.start_session(user)
         login_user(user)
         db.session.commit()
-        flash(_("Welcome back, %(name)s!", name=user.name), "success")
+        with force_locale(user.locale):  # the pages after this one speak the profile's language
+            flash(_("Welcome back, %(name)s!", name=user.name), "success")
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("core.home"))
     return render_template("accounts/signin.html", form=form)

@@ -1,5 +1,7 @@
 """`flask --app wsgi content check` and `content sync`."""
 
+from datetime import timedelta
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -64,6 +66,9 @@ def seed_learning(learner, now) -> str | None:
         enrolment = services.enrol(learner, course, now)
         if index == 0:
             lessons = services.active_lessons(course)
-            for lesson in lessons[: max(1, len(lessons) // 2)]:
-                services.complete_lesson(learner, enrolment, lesson, now)
+            started = now - timedelta(days=6)
+            for number, lesson in enumerate(lessons[: max(1, len(lessons) // 2)]):
+                opened = started + timedelta(days=number, minutes=number * 7)
+                services.open_lesson(learner, enrolment, lesson, opened)
+                services.complete_lesson(learner, enrolment, lesson, opened + timedelta(minutes=11))
     return ", ".join(course.key for course in courses)

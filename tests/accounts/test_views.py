@@ -134,6 +134,15 @@ def test_sign_in_message_is_translated(client, make_user):
     assert "The e-mail address or password is not correct." not in response.get_data(as_text=True)
 
 
+def test_the_welcome_speaks_the_profiles_language(client, make_user):
+    make_user(email="ilze@example.org", locale="lv", name="Ilze")
+    response = client.post(
+        "/signin", data={"email": "ilze@example.org", "password": PASSWORD}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert 'lang="lv"' in page and "Welcome back" not in page and "Ilze" in page
+
+
 def test_throttled_sign_in_answers_429(client, make_user):
     make_user(email="real@example.org")
     for _attempt in range(5):

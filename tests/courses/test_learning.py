@@ -320,6 +320,7 @@ def test_demo_seed_enrols_the_learner_in_two_courses_one_half_done(app, runner, 
         in_progress, _done = services.my_learning(learner)
         assert len(in_progress) == 2
         assert any(item.lessons_done and 0 < item.percent < 100 for item in in_progress)
+        assert any(item.seconds > 0 for item in in_progress)  # time spent shows at once
 
 
 @pytest.mark.parametrize("path", ["/courses", "/courses/sample/lessons/first-steps", "/learning"])
