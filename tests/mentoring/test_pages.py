@@ -50,6 +50,19 @@ def test_a_mentor_fills_the_profile_and_weekly_hours_and_adds_a_day_off(app, log
         data={"date-day": tomorrow, "date-kind": "off", "date-start": "", "date-end": ""},
     )
     assert off.status_code == 302
+    for bad, message in (
+        ({"date-start": "25:00", "date-end": "26:00"}, "Write the time as HH:MM"),
+        ({"date-start": "12:00", "date-end": "11:00"}, "The end time must be after the start"),
+        ({"date-start": "12:00", "date-end": ""}, "Give both a start and an end time"),
+        ({"date-kind": "extra"}, "Extra hours need a start and an end time"),
+    ):
+        data = {"date-day": tomorrow, "date-kind": "off", "date-start": "", "date-end": ""}
+        data.update(bad)
+        assert message in client.post("/mentoring/availability", data=data).get_data(True)
+    past = {"date-day": "2020-01-01", "date-kind": "off"}
+    assert "Choose today or a later date" in client.post(
+        "/mentoring/availability", data=past
+    ).get_data(True)
     page = client.get("/mentoring/availability").get_data(True)
     assert "09:00-12:00, 14:00-17:00" in page and "all day" in page
     with in_app(app):
