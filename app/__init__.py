@@ -76,12 +76,14 @@ def register_blueprints(app: Flask) -> None:
     from app.courses.views import bp as courses_bp
     from app.mentoring.views import bp as mentoring_bp
     from app.notifications.views import bp as notifications_bp
+    from app.workshops.views import bp as workshops_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(workshops_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
 

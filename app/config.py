@@ -69,6 +69,10 @@ class Defaults:
     # before a session the learner may cancel or move it.
     MENTORING_MAX_OPEN_BOOKINGS = 3
     MENTORING_CANCEL_NOTICE_HOURS = 12
+    # Workshop and course material: the largest file accepted; requests a little larger than
+    # that are cut off before they reach a view (413).
+    MATERIAL_MAX_BYTES = 25 * 2**20
+    MAX_CONTENT_LENGTH = 26 * 2**20
     DISPATCH_INTERVAL = 60
     WTF_CSRF_TIME_LIMIT = None
     WTF_I18N_ENABLED = False

@@ -269,3 +269,48 @@ def make_mentor(app, make_user):
             return user_id, profile.id
 
     return make
+
+
+@pytest.fixture
+def make_workshop(app, make_user):
+    """A published workshop two weeks ahead; returns (organiser id, workshop id)."""
+    from datetime import timedelta
+
+    def make(capacity=10, organiser=None, publish=True, days=14, **changes):
+        from app.accounts.models import User
+        from app.core.db import utcnow
+        from app.workshops import services
+
+        organiser = organiser or make_user(roles=("trainer",), timezone="Europe/Stockholm")
+        now = utcnow()
+        start = (now + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+        values = {
+            "titles": {"en": "Online collaboration for cooperatives", "sv": "Samarbete online"},
+            "descriptions": {"en": "Shared documents and calendars in practice."},
+            "language": "en",
+            "kind": "workshop",
+            "mode": "online",
+            "meeting_url": "https://meet.example.org/workshop",
+            "venue": None,
+            "address": None,
+            "country": "SE",
+            "timezone": "Europe/Stockholm",
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=2),
+            "capacity": capacity,
+            "registration_deadline": start - timedelta(hours=1),
+            "audience_countries": [],
+            "audience_organisations": [],
+            "course_keys": [],
+            "digcomp": ["2.4"],
+        }
+        values.update(changes)
+        with in_app(app):
+            user = _db.session.get(User, organiser)
+            workshop = services.save_workshop(user, None, now, **values)
+            if publish:
+                services.publish(user, workshop, now)
+            _db.session.commit()
+            return organiser, workshop.id
+
+    return make

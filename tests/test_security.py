@@ -28,7 +28,7 @@ def test_every_route_declares_an_access_rule(app):
 
 
 @pytest.fixture
-def people(app, make_user, make_org, make_mentor, synced):
+def people(app, make_user, make_org, make_mentor, make_workshop, synced):
     """One user per persona, each enrolled in the sample course with a certificate."""
     from app.accounts.models import User
     from app.calendar.services import issue_feed_token
@@ -66,6 +66,27 @@ def people(app, make_user, make_org, make_mentor, synced):
             )
             db.session.commit()
             ids[f"booking:{persona}"] = booking.id
+    # A workshop the trainer persona organises, with a public file.
+    _organiser, ids["workshop_id"] = make_workshop(organiser=ids["trainer"])
+    with in_app(app):
+        import io
+
+        from app.workshops import services as workshops
+        from app.workshops.models import Workshop
+
+        trainer = db.session.get(User, ids["trainer"])
+        material = workshops.add_material(
+            trainer,
+            io.BytesIO(b"%PDF-1.4 sample"),
+            "programme.pdf",
+            title="Programme",
+            language="en",
+            participants_only=False,
+            now=utcnow(),
+            workshop=db.session.get(Workshop, ids["workshop_id"]),
+        )
+        db.session.commit()
+        ids["material_id"] = material.id
     return ids
 
 
@@ -109,7 +130,7 @@ def _url(rule, ids, persona="learner") -> str:
             values[argument] = ids["org"]
         elif argument in ("code", "secret"):
             values[argument] = ids.get(argument, "none")
-        elif argument == "mentor_id":
+        elif argument in ("mentor_id", "workshop_id", "material_id"):
             values[argument] = ids.get(argument, 1)
         elif argument in SAMPLES:
             values[argument] = SAMPLES[argument]

@@ -1,0 +1,1 @@
+"""Workshops and training sessions: registration, waiting list, attendance, material."""

@@ -1,0 +1,122 @@
+"""The workshop pages through HTTP: a trainer creates and publishes an event, learners find it
+in the list and the month view, register, see times in their own zone; the trainer exports
+registrations and marks attendance; cancelling asks for confirmation first."""
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.core.db import utcnow
+from app.extensions import db
+from app.workshops.models import Registration, Workshop
+from tests.conftest import in_app
+
+
+def form_data(day, **changes):
+    data = {
+        "title_en": "Budget spreadsheets for associations",
+        "description_en": "Build a simple budget together.",
+        "language": "en",
+        "kind": "training",
+        "mode": "in_person",
+        "venue": "Casa de la Solidaritat",
+        "address": "Carrer de Vistalegre 15, Barcelona",
+        "country": "ES",
+        "timezone": "Europe/Madrid",
+        "day": day.isoformat(),
+        "start": "10:00",
+        "end": "12:30",
+        "capacity": "12",
+        "deadline_day": (day - timedelta(days=1)).isoformat(),
+        "deadline_time": "18:00",
+        "digcomp": ["1.3"],
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_trainer_creates_a_draft_publishes_it_and_learners_register(app, login_as, make_user):
+    trainer, learner = app.test_client(), app.test_client()
+    login_as(trainer, make_user(roles=("trainer",), timezone="Europe/Madrid"))
+    login_as(learner, make_user(timezone="Europe/Riga", locale="en"))
+    day = (utcnow() + timedelta(days=20)).date()
+    bad = trainer.post("/workshops/new", data=form_data(day, end="09:00")).get_data(True)
+    assert "The event must end after it starts." in bad
+    bad = trainer.post("/workshops/new", data=form_data(day, start="25:99")).get_data(True)
+    assert "Write the time as HH:MM" in bad
+    created = trainer.post("/workshops/new", data=form_data(day))
+    assert created.status_code == 302
+    workshop_id = int(created.location.rsplit("/", 1)[1])
+    assert learner.get(f"/workshops/{workshop_id}").status_code == 404  # a draft
+    assert "Budget spreadsheets" not in learner.get("/workshops").get_data(True)
+    trainer.post(f"/workshops/{workshop_id}/publish")
+    listing = learner.get("/workshops?mode=in_person&country=ES&kind=training").get_data(True)
+    assert "Budget spreadsheets for associations" in listing
+    assert "Budget spreadsheets" not in learner.get("/workshops?country=LV").get_data(True)
+    month = learner.get(f"/workshops/calendar?month={day:%Y-%m}").get_data(True)
+    assert "Budget spreadsheets for associations" in month
+    page = learner.get(f"/workshops/{workshop_id}").get_data(True)
+    assert "11:00" in page  # 10:00 in Madrid is 11:00 in Riga, the viewer's zone
+    learner.post(f"/workshops/{workshop_id}/register")
+    with in_app(app):
+        [registration] = db.session.scalars(select(Registration)).all()
+        assert registration.status == "registered"
+        workshop = db.session.get(Workshop, workshop_id)
+        local = workshop.starts_at.astimezone(ZoneInfo("Europe/Madrid"))
+        assert (local.date(), f"{local:%H:%M}") == (day, "10:00")
+    assert "You are registered." in learner.get(f"/workshops/{workshop_id}").get_data(True)
+    assert "Budget spreadsheets" in learner.get("/workshops/mine").get_data(True)
+    csv_file = trainer.get(f"/workshops/{workshop_id}/registrations.csv")
+    assert csv_file.mimetype == "text/csv" and "registered" in csv_file.get_data(True)
+    assert learner.get(f"/workshops/{workshop_id}/registrations.csv").status_code == 403
+
+
+def test_cancelling_asks_first_and_a_stranger_cannot_manage(
+    app, login_as, make_user, make_workshop
+):
+    organiser, workshop_id = make_workshop()
+    trainer, other_trainer = app.test_client(), app.test_client()
+    login_as(trainer, organiser)
+    login_as(other_trainer, make_user(roles=("trainer",)))
+    assert trainer.get(f"/workshops/{workshop_id}/cancel").status_code == 200
+    with in_app(app):
+        assert db.session.get(Workshop, workshop_id).status == "published"
+    assert other_trainer.get(f"/workshops/{workshop_id}/edit").status_code == 403
+    assert other_trainer.post(f"/workshops/{workshop_id}/cancel").status_code == 403
+    trainer.post(f"/workshops/{workshop_id}/cancel", data={"reason": "Too few people."})
+    with in_app(app):
+        assert db.session.get(Workshop, workshop_id).status == "cancelled"
+
+
+def test_attendance_is_marked_after_the_start(app, login_as, make_user, make_workshop):
+    organiser, workshop_id = make_workshop(days=1)
+    learner_id = make_user(name="Greta Holm")
+    trainer, learner = app.test_client(), app.test_client()
+    login_as(trainer, organiser)
+    login_as(learner, learner_id)
+    learner.post(f"/workshops/{workshop_id}/register")
+    page = trainer.get(f"/workshops/{workshop_id}/registrations").get_data(True)
+    assert "Greta Holm" in page and "attendance-" not in page  # not before the start
+    with in_app(app):
+        workshop = db.session.get(Workshop, workshop_id)
+        workshop.starts_at = utcnow() - timedelta(minutes=10)  # the event has begun
+        db.session.commit()
+        registration_id = db.session.scalar(select(Registration.id))
+    page = trainer.get(f"/workshops/{workshop_id}/registrations").get_data(True)
+    assert f'name="attendance-{registration_id}"' in page
+    trainer.post(
+        f"/workshops/{workshop_id}/registrations",
+        data={f"attendance-{registration_id}": "attended"},
+    )
+    with in_app(app):
+        assert db.session.get(Registration, registration_id).attendance == "attended"
+    feedback = learner.get(f"/workshops/{workshop_id}").get_data(True)
+    assert "How useful was the event?" in feedback
+    learner.post(f"/workshops/{workshop_id}/feedback", data={"rating": "5", "comment": "Great"})
+    with in_app(app):
+        assert db.session.get(Registration, registration_id).rating == 5
+    assert re.search(
+        r"5 out of 5", trainer.get(f"/workshops/{workshop_id}/registrations").get_data(True)
+    )
