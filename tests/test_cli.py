@@ -100,3 +100,39 @@ def test_demo_seed_adds_mentors_a_held_session_and_an_upcoming_booking(app, runn
         upcoming, past = mentoring.sessions_of_learner(learner, utcnow())
         assert len(upcoming) == 1 and len(past) == 1
         assert past[0].status == "held" and past[0].notes_shared and past[0].action_items
+
+
+def test_demo_seed_adds_workshops_one_full_with_a_waiting_list_and_material(app, runner):
+    from app.core.db import utcnow
+    from app.workshops.models import Material, Registration, Workshop
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0  # once however often it runs
+    with in_app(app):
+        workshops = db.session.scalars(select(Workshop)).all()
+        now = utcnow()
+        assert any(w.starts_at < now for w in workshops) and any(
+            w.starts_at > now for w in workshops
+        )
+        assert (
+            len({w.language for w in workshops}) >= 4 and len({w.country for w in workshops}) >= 4
+        )
+        assert any(w.seats_taken == w.capacity for w in workshops)
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Registration)
+                .where(Registration.status == "waitlisted")
+            )
+            == 1
+        )
+        assert db.session.scalar(select(func.count()).select_from(Material)) >= 2
+        learner = db.session.scalar(select(User).where(User.email == "learner@demo.doimpact.eu"))
+        upcoming = [
+            r
+            for r in db.session.scalars(
+                select(Registration).where(Registration.user_id == learner.id)
+            )
+            if r.workshop.starts_at > now
+        ]
+        assert [r.status for r in upcoming] == ["registered"]

@@ -262,6 +262,8 @@ SIGNED_OUT = [
     "/privacy",
     "/signup/check-email",
     "/no-such-page",
+    "/workshops",
+    "/workshops/calendar",
 ]
 SIGNED_IN = [
     "/",
@@ -286,12 +288,21 @@ SIGNED_IN = [
     "/mentoring/profile",
     "/mentoring/availability",
     "/mentoring/sessions",
+    "/workshops",
+    "/workshops/calendar",
+    "/workshops/new",
+    "/workshops/mine",
+    "/workshops/{workshop}",
+    "/workshops/{workshop}/edit",
+    "/workshops/{workshop}/cancel",
+    "/workshops/{workshop}/registrations",
+    "/courses/sample/modules/basics/materials",
 ]
 
 
 @pytest.mark.parametrize("locale", TARGETS)
 def test_pages_have_no_english_left(
-    app, make_user, make_org, make_mentor, login_as, locale, synced
+    app, make_user, make_org, make_mentor, make_workshop, login_as, locale, synced
 ):
     make_org(name="Proposed Coop", approved=False)
     coordinator = make_user(roles=("coordinator", "mentor"), locale=locale)
@@ -317,6 +328,8 @@ def test_pages_have_no_english_left(
         )
         db.session.commit()
         ids = {"mentor": mentor_id, "booking": booking.id}
+    _organiser, ids["workshop"] = make_workshop(organiser=coordinator)
+    client.post(f"/workshops/{ids['workshop']}/register")
     client.post(
         "/mentoring/profile",
         data={

@@ -188,11 +188,20 @@ def demo_seed():
         raise click.ClickException("demo seed refuses to run in production.")
     from app.courses.cli import seed_learning
     from app.mentoring.cli import seed_mentoring
+    from app.workshops.cli import seed_workshops
 
     accounts = seed_demo()
     learner = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
     enrolled = seed_learning(learner, utcnow())
     mentors = seed_mentoring(learner, utcnow(), create_user, DEMO_PASSWORD)
+    db.session.commit()
+    seed_workshops(
+        utcnow(),
+        {
+            role: f"{role}@demo.doimpact.eu"
+            for role in ("learner", "mentor", "trainer", "manager", "coordinator")
+        },
+    )
     db.session.commit()
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, roles in accounts:

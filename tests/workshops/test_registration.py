@@ -226,7 +226,7 @@ def test_attendance_feedback_messages_and_csv(app, ctx, make_user, make_workshop
     notifications.dispatch_due(started)
     subjects = Counter(m["Subject"] for m in outbox)
     assert subjects["Bring a laptop"] == 2
-    assert subjects["Your feedback on Online collaboration for cooperatives"] == 1
+    assert subjects["Your feedback on Shared calendars for cooperatives"] == 1
     csv_text = services.registrations_csv(trainer, workshop, ["Name", "E-mail"])
     assert "'=HYPERLINK" in csv_text and "attended" in csv_text and "absent" in csv_text
     with pytest.raises(DomainError, match="organiser or a coordinator"):
