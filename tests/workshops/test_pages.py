@@ -120,3 +120,39 @@ def test_attendance_is_marked_after_the_start(app, login_as, make_user, make_wor
     assert re.search(
         r"5 out of 5", trainer.get(f"/workshops/{workshop_id}/registrations").get_data(True)
     )
+
+
+def test_the_list_and_month_view_run_a_bounded_number_of_queries(
+    app, login_as, make_user, make_workshop
+):
+    from sqlalchemy import event
+
+    client = app.test_client()
+    learner = make_user()
+    login_as(client, learner)
+
+    def selects(path):
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith("SELECT"):
+                statements.append(statement)
+
+        with in_app(app):
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    _organiser, first = make_workshop(days=3)
+    client.post(f"/workshops/{first}/register")
+    paths = ("/workshops", "/workshops/calendar", f"/workshops/{first}")
+    small = {path: selects(path) for path in paths}
+    for index in range(8):
+        _organiser, other = make_workshop(days=4 + index)
+        client.post(f"/workshops/{other}/register")
+    large = {path: selects(path) for path in paths}
+    assert large == small, (small, large)
