@@ -285,7 +285,10 @@ def make_workshop(app, make_user):
         now = utcnow()
         start = (now + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
         values = {
-            "titles": {"en": "Shared calendars for cooperatives", "sv": "Delade kalendrar för kooperativ"},
+            "titles": {
+                "en": "Shared calendars for cooperatives",
+                "sv": "Delade kalendrar för kooperativ",
+            },
             "descriptions": {"en": "Shared documents and calendars in practice."},
             "language": "en",
             "kind": "workshop",

@@ -114,13 +114,15 @@ def _render(message: OutboxMessage, kind: str) -> EmailMessage | None:
         "workshop.updated",
     ) and (registration.status != "registered" or workshop.status != "published"):
         return None  # no longer true: the person left or the event was cancelled
+    if kind == "workshop.waitlisted" and registration.status != "waitlisted":
+        return None  # already given a place (that message follows) or left
     with force_locale(reader.locale):
         title = title_of(workshop, reader.locale)
         attachments = []
         if kind in WITH_INVITATION:
             data = ics.invitation(calendar_event(workshop, reader))
             attachments.append(("invitation.ics", "text/calendar; method=REQUEST", data))
-        elif kind in WITH_CANCELLATION:
+        elif kind in WITH_CANCELLATION and registration.status != "waitlisted":
             data = ics.cancellation(calendar_event(workshop, reader, cancelled=True))
             attachments.append(("cancellation.ics", "text/calendar; method=CANCEL", data))
         if kind == "workshop.waitlisted":

@@ -133,10 +133,13 @@ def test_cancelling_tells_everyone_once_with_a_calendar_cancellation(
         notifications.dispatch_due(now + timedelta(minutes=moment))
     assert sorted(m["To"] for m in outbox) == sorted([registered.email, waiting.email])
     for message in outbox:
-        method, calendar = calendar_of(message)
-        [event] = calendar.walk("VEVENT")
-        assert method == "CANCEL" and event["SEQUENCE"] == 1 and str(event["UID"]) == workshop.uid
         assert "The trainer is ill." in message.get_body(("plain",)).get_content()
+    [to_registered] = [m for m in outbox if m["To"] == registered.email]
+    method, calendar = calendar_of(to_registered)
+    [event] = calendar.walk("VEVENT")
+    assert method == "CANCEL" and event["SEQUENCE"] == 1 and str(event["UID"]) == workshop.uid
+    [to_waiting] = [m for m in outbox if m["To"] == waiting.email]
+    assert list(to_waiting.iter_attachments()) == []  # never in their calendar: nothing to remove
 
 
 def test_moving_the_event_sends_one_updated_invitation_and_moves_the_reminder(
