@@ -16,6 +16,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.forms import show_error
 from app.core.security import ROLES, access, is_safe_next
 from app.extensions import db
 
@@ -71,14 +72,6 @@ def _organisation_args(form: ProfileForm) -> dict:
     return {"organisation_id": form.organisation.data}
 
 
-def _show_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 @access("anonymous")
 def signup():
@@ -104,7 +97,7 @@ def signup():
             )
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("accounts.check_email"))
@@ -221,7 +214,7 @@ def reset_password(token):
             services.reset_password(token, form.password.data, utcnow())
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             logout_user()
@@ -251,7 +244,7 @@ def profile():
             )
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Your profile has been saved."), "success")
@@ -271,7 +264,7 @@ def change_password():
             services.change_password(user, form.current_password.data, form.new_password.data)
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             # Every other browser is signed out; this one gets a fresh session.
             session.clear()

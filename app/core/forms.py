@@ -43,3 +43,14 @@ def valid_email():
 
 def max_length(limit: int):
     return Length(max=limit, message=_l("This text is too long."))
+
+
+def show_error(form, error) -> None:
+    """Put a domain error under its field when the form has that field, else flash it."""
+    from flask import flash
+
+    field = getattr(form, error.field, None) if (form is not None and error.field) else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")

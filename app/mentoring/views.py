@@ -26,6 +26,7 @@ from app.calendar import ics
 from app.config import LANGUAGE_NAMES, LOCALES
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.forms import show_error
 from app.core.pagination import Page
 from app.core.security import access
 from app.core.timeutil import zone_name
@@ -52,14 +53,6 @@ from .models import EXPERTISE
 
 bp = Blueprint("mentoring", __name__, template_folder="templates")
 PER_PAGE = 10
-
-
-def _show_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if (form and error.field) else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
 
 
 def _viewer_zone() -> str:
@@ -173,7 +166,7 @@ def book(mentor_id):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
             if error.field is None:
                 return redirect(url_for("mentoring.mentor", mentor_id=mentor_id))
         else:
@@ -262,7 +255,7 @@ def cancel(booking_id):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("The session is cancelled. We told the other person."), "success")
             return redirect(url_for("mentoring.session", booking_id=booking.id))
@@ -406,7 +399,7 @@ def profile():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Your mentor profile is saved."), "success")
             if not saved.rules:

@@ -30,6 +30,7 @@ from app.calendar import ics
 from app.config import COUNTRIES, LANGUAGE_NAMES, LOCALES
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.forms import show_error
 from app.core.security import access
 from app.core.timeutil import zone_name
 from app.courses.frameworks import DIGCOMP
@@ -75,14 +76,6 @@ def _file_size(size: int) -> str:
     if size >= 10**6:
         return f"{format_decimal(size / 10**6, '#,##0.#', locale=locale)} MB"
     return f"{format_decimal(max(size / 10**3, 1), '#,##0', locale=locale)} kB"
-
-
-def _show_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if (form and error.field) else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
 
 
 def _user():
@@ -385,7 +378,7 @@ def _save(form: WorkshopForm, workshop):
         field = {"title_en": f"title_{form.language.data}", "deadline": "deadline_day"}.get(
             error.field, error.field
         )
-        _show_error(form, DomainError(error.message, field))
+        show_error(form, DomainError(error.message, field))
         return None
     return saved
 
