@@ -249,6 +249,8 @@ def english_leftovers(text: str, locale: str) -> list[str]:
                 continue  # the same word in both languages (a name, "Mentor")
             for fixed in PLACEHOLDER.split(source):
                 fixed = fixed.strip(" .,:")
+                if any(fixed in target for target in targets):
+                    continue  # the translation uses the same word ("participants" in Catalan)
                 if len(fixed) >= 12 and fixed in text:
                     found.append(fixed)
     return found
