@@ -59,7 +59,7 @@ MANAGERS = ("trainer", "coordinator")
 @bp.app_context_processor
 def workshop_helpers():
     return {
-        "kind_label": lambda key: KIND_LABELS.get(key, key),
+        "event_kind_label": lambda key: KIND_LABELS.get(key, key),
         "workshop_mode_label": lambda key: MODE_LABELS.get(key, key),
         "file_size": _file_size,
         "module_materials_for": lambda modules: services.module_materials(

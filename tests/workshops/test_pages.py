@@ -54,6 +54,7 @@ def test_a_trainer_creates_a_draft_publishes_it_and_learners_register(app, login
     trainer.post(f"/workshops/{workshop_id}/publish")
     listing = learner.get("/workshops?mode=in_person&country=ES&kind=training").get_data(True)
     assert "Budget spreadsheets for associations" in listing
+    assert "Training session" in listing and "training ·" not in listing  # the kind, in words
     assert "Budget spreadsheets" not in learner.get("/workshops?country=LV").get_data(True)
     month = learner.get(f"/workshops/calendar?month={day:%Y-%m}").get_data(True)
     assert "Budget spreadsheets for associations" in month
