@@ -6,9 +6,11 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 ROLES = ("mentor", "trainer", "manager", "coordinator")
+WEB_LINK_NEEDED = _l("Give a web address that starts with https://.")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -26,6 +28,12 @@ class RedactSecretPaths(logging.Filter):
         if "/calendar/feed/" in message:
             record.msg, record.args = self.PATTERN.sub(r"\1[redacted].ics", message), ()
         return True
+
+
+def is_web_link(url: str | None) -> bool:
+    """An http(s) address with a host: never javascript:, data: or a bare path."""
+    parts = urlsplit((url or "").strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def is_safe_next(target: str | None) -> bool:

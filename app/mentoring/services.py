@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.config import COUNTRIES, LOCALES
 from app.core.db import begin_write
 from app.core.errors import DomainError
+from app.core.security import WEB_LINK_NEEDED, is_web_link
 from app.core.timeutil import is_valid_timezone
 from app.extensions import db
 from app.notifications import services as outbox
@@ -80,6 +81,8 @@ def _check_profile(values: dict) -> None:
         raise DomainError(_l("Choose how sessions are held."), field="mode")
     if values["mode"] == "video" and not values.get("meeting_url"):
         raise DomainError(_l("Give the link of your video meeting room."), field="meeting_url")
+    if values.get("meeting_url") and not is_web_link(values["meeting_url"]):
+        raise DomainError(WEB_LINK_NEEDED, field="meeting_url")
     if values["mode"] == "phone" and not values.get("phone"):
         raise DomainError(_l("Give the phone number learners should call."), field="phone")
     if values["mode"] == "in_person" and not values.get("address"):

@@ -18,6 +18,7 @@ from app.config import COUNTRIES, LOCALES
 from app.core.db import begin_write
 from app.core.errors import DomainError
 from app.core.pagination import Page, paginate
+from app.core.security import WEB_LINK_NEEDED, is_web_link
 from app.core.timeutil import is_valid_timezone
 from app.extensions import db
 from app.notifications import services as outbox
@@ -57,6 +58,8 @@ def _check(values: dict, now: datetime, creating: bool) -> None:
         raise DomainError(_l("Choose online or in person."), field="mode")
     if values["mode"] == "online" and not values.get("meeting_url"):
         raise DomainError(_l("Give the meeting link for an online event."), "meeting_url")
+    if values.get("meeting_url") and not is_web_link(values["meeting_url"]):
+        raise DomainError(WEB_LINK_NEEDED, field="meeting_url")
     if values["mode"] == "in_person" and not (values.get("venue") and values.get("address")):
         raise DomainError(_l("Give the venue and address of an event in person."), "venue")
     if values["country"] not in COUNTRIES:

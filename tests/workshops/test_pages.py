@@ -157,3 +157,32 @@ def test_the_list_and_month_view_run_a_bounded_number_of_queries(
         client.post(f"/workshops/{other}/register")
     large = {path: selects(path) for path in paths}
     assert large == small, (small, large)
+
+
+def test_a_meeting_link_must_be_a_web_address(app, login_as, make_user):
+    trainer = app.test_client()
+    login_as(trainer, make_user(roles=("trainer", "mentor")))
+    day = (utcnow() + timedelta(days=20)).date()
+    for link in ("javascript:alert(1)", "data:text/html,<b>x</b>", "meet.example.org"):
+        page = trainer.post(
+            "/workshops/new", data=form_data(day, mode="online", meeting_url=link)
+        ).get_data(True)
+        assert "Give a web address that starts with https://." in page
+    profile = trainer.post(
+        "/mentoring/profile",
+        data={
+            "languages": ["en"],
+            "country": "IT",
+            "timezone": "Europe/Rome",
+            "mode": "video",
+            "meeting_url": "javascript:alert(1)",
+            "session_minutes": "60",
+            "buffer_before": "0",
+            "buffer_after": "0",
+            "min_notice_hours": "0",
+            "horizon_days": "30",
+        },
+    ).get_data(True)
+    assert "Give a web address that starts with https://." in profile
+    with in_app(app):
+        assert db.session.scalar(select(Workshop.id)) is None
