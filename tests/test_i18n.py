@@ -270,6 +270,7 @@ SIGNED_OUT = [
 SIGNED_IN = [
     "/",
     "/profile",
+    "/profile/erase",
     "/admin/users",
     "/admin/audit",
     "/admin/organisations",

@@ -76,6 +76,8 @@ AUDIT_LABELS = {
     "role_revoked": _l("Role removed"),
     "access_denied": _l("Access denied"),
     "organisation_approved": _l("Organisation approved"),
+    "data_exported": _l("Personal data downloaded"),
+    "account_erased": _l("Account erased"),
 }
 
 

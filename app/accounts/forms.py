@@ -76,3 +76,7 @@ class UserSearchForm(BaseForm):
         csrf = False
 
     q = StringField(_l("Search by name, e-mail or organisation"), validators=[Optional()])
+
+
+class EraseAccountForm(BaseForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[required()])

@@ -638,3 +638,22 @@ def audit_for_user(user: User, limit: int) -> list[AuditEvent]:
             .limit(limit)
         )
     )
+
+
+def export_personal_data(user: User) -> dict:
+    """Everything about the person (see privacy.py), recorded in the audit trail."""
+    from .privacy import export_data
+
+    audit("data_exported", user, user)
+    return export_data(user)
+
+
+def erase_account(user: User, password: str, now: datetime) -> None:
+    """Erase one's own account after confirming the password. The caller commits."""
+    from .privacy import erase
+
+    if not verify_password(user.password_hash, password or ""):
+        raise DomainError(_l("Your current password is not correct."), field="password")
+    erase(user, now)
+    end_all_sessions(user)
+    audit("account_erased", None, user)

@@ -32,6 +32,7 @@ from .choices import (
 from .forms import (
     ChangePasswordForm,
     EmptyForm,
+    EraseAccountForm,
     ForgotPasswordForm,
     ProfileForm,
     ResendConfirmationForm,
@@ -281,6 +282,42 @@ def change_password():
     return render_template(
         "accounts/profile.html", form=profile_form, password_form=form, user=user
     ), 400
+
+
+@bp.route("/profile/data.json")
+@access("user")
+def personal_data():
+    """Everything the portal holds about the signed-in person, as a JSON file."""
+    import json
+
+    data = services.export_personal_data(current_user._get_current_object())
+    db.session.commit()
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True),
+        mimetype="application/json",
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@bp.route("/profile/erase", methods=["GET", "POST"])
+@access("user")
+def erase_account():
+    """GET explains and asks for the password; only the button erases."""
+    form = EraseAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.erase_account(current_user._get_current_object(), form.password.data, utcnow())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Your account is erased. Thank you for learning with us."), "success")
+            return redirect(url_for("core.home"))
+    return render_template("accounts/erase.html", form=form)
 
 
 @bp.route("/privacy")

@@ -1,0 +1,104 @@
+"""Personal data: every column pointing at a person has a policy; the export holds the person's
+data from every domain and nobody else's; erasure anonymises and keeps the counts."""
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.accounts.privacy import POLICIES, user_columns
+from app.core.db import utcnow
+from app.courses import services as courses
+from app.extensions import db
+from app.mentoring import services as mentoring
+from app.mentoring.models import Booking
+from app.workshops import services as workshops
+from app.workshops.models import Registration, Workshop
+from tests.conftest import PASSWORD, in_app
+
+
+def test_every_column_that_points_at_a_person_has_a_policy(app):
+    with app.app_context():
+        columns = {(table.name, column) for table, column in user_columns()}
+    missing = columns - set(POLICIES)
+    assert missing == set(), f"decide what export and erasure do with: {sorted(missing)}"
+    assert set(POLICIES) - columns == set(), "a policy for a column that no longer exists"
+
+
+def busy_person(app, make_user, make_mentor, make_workshop):
+    """A learner with a course, a held session with notes, an upcoming session and a workshop."""
+    learner_id = make_user(name="Aina Puig", email="aina@example.org")
+    other_id = make_user(name="Somebody Else", email="else@example.org")
+    _mentor, mentor_id = make_mentor()
+    _organiser, workshop_id = make_workshop(capacity=1)
+    with in_app(app):
+        learner, other = db.session.get(User, learner_id), db.session.get(User, other_id)
+        course = courses.get_course("sample")
+        for person in (learner, other):
+            courses.enrol(person, course, utcnow())
+        now = utcnow()
+        profile = mentoring.published_mentor(mentor_id)
+        first, second = mentoring.free_slots(profile, now + timedelta(days=1))[:2]
+        held = mentoring.book(learner, mentor_id, first.start, "My private topic", "Goal", now)
+        mentoring.book(learner, mentor_id, second.start, "Upcoming topic", "", now)
+        db.session.commit()
+        held.status, held.notes_shared, held.notes_private = "held", "Shared note", "Mentor only"
+        workshops.register(learner, workshop_id, now)
+        workshops.register(other, workshop_id, now + timedelta(seconds=1))  # waiting
+        db.session.commit()
+    return learner_id, other_id, workshop_id
+
+
+def test_the_export_holds_the_persons_data_and_nobody_elses(
+    app, login_as, make_user, make_mentor, make_workshop, synced
+):
+    learner_id, _other, _workshop = busy_person(app, make_user, make_mentor, make_workshop)
+    client = app.test_client()
+    login_as(client, learner_id)
+    response = client.get("/profile/data.json")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    data = json.loads(response.data)
+    text = response.get_data(as_text=True)
+    assert data["user"]["email"] == "aina@example.org" and "password_hash" not in text
+    assert "My private topic" in text and "Shared note" in text
+    assert "Mentor only" not in text  # the mentor's private notes stay the mentor's
+    assert len(data["enrolments.user_id"]) == 1 and len(data["bookings.learner_id"]) == 2
+    assert len(data["workshop_registrations.user_id"]) == 1
+    assert "else@example.org" not in text and "Somebody Else" not in text
+    assert "token_hash" not in text
+
+
+def test_erasure_anonymises_frees_places_and_keeps_the_counts(
+    app, login_as, make_user, make_mentor, make_workshop, synced, outbox
+):
+    learner_id, other_id, workshop_id = busy_person(app, make_user, make_mentor, make_workshop)
+    client = app.test_client()
+    login_as(client, learner_id)
+    assert "Erase my account for good" in client.get("/profile/erase").get_data(True)
+    wrong = client.post("/profile/erase", data={"password": "not my password"})
+    assert "Your current password is not correct." in wrong.get_data(True)
+    response = client.post("/profile/erase", data={"password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 302  # signed out, for good
+    with in_app(app):
+        person = db.session.get(User, learner_id)
+        assert person.name == "—" and "aina" not in person.email and not person.active
+        assert person.roles == []
+        bookings = db.session.scalars(select(Booking).where(Booking.learner_id == learner_id))
+        assert {(b.topic, b.notes_shared, b.notes_private) for b in bookings} == {("—", "", "")}
+        assert sorted(b.status for b in db.session.scalars(select(Booking))) == [
+            "cancelled",
+            "held",
+        ]
+        # The freed workshop place went to the person waiting.
+        other = db.session.scalar(select(Registration).where(Registration.user_id == other_id))
+        assert other.status == "registered"
+        assert db.session.get(Workshop, workshop_id).seats_taken == 1
+        # Counts stay: two enrolments in the course, one held session.
+        from app.courses.models import Enrolment
+
+        assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 2
+    fresh = app.test_client()
+    refused = fresh.post("/signin", data={"email": "aina@example.org", "password": PASSWORD})
+    assert "The e-mail address or password is not correct." in refused.get_data(True)
