@@ -4,7 +4,7 @@ a client, a CLI runner, factories and sign-in helpers."""
 import os
 import re
 import secrets
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import time
 from pathlib import Path
 
@@ -317,3 +317,23 @@ def make_workshop(app, make_user):
             return organiser, workshop.id
 
     return make
+
+
+@contextmanager
+def count_queries(app, selects_only: bool = False):
+    """Collect the SQL statements the app's engine runs inside the block."""
+    from sqlalchemy import event
+
+    statements = []
+    with in_app(app):
+        engine = _db.engine
+
+    def before(conn, cursor, statement, *args):
+        if not selects_only or statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

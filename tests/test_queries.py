@@ -1,30 +1,11 @@
 """List pages run a bounded number of queries whatever the data size (no N+1)."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from app.accounts import services
 from app.accounts.models import User
 from app.extensions import db
-from tests.conftest import in_app
-
-
-@contextmanager
-def count_queries(app):
-    statements = []
-    with in_app(app):
-        engine = db.engine
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+from tests.conftest import count_queries, in_app
 
 
 def populate(app, make_user, make_org, count):

@@ -54,3 +54,23 @@ def show_error(form, error) -> None:
         field.errors = [*field.errors, str(error.message)]
     else:
         flash(str(error.message), "error")
+
+
+def commit_or_show(action, form=None, success=None) -> tuple[bool, object]:
+    """Run a service call and commit; on a DomainError roll back and show it (under its field
+    when the form has one, else as a flash). Returns (done, what the call returned)."""
+    from flask import flash
+
+    from app.core.errors import DomainError
+    from app.extensions import db
+
+    try:
+        result = action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return False, None
+    if success:
+        flash(str(success), "success")
+    return True, result

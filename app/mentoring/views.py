@@ -26,7 +26,7 @@ from app.calendar import ics
 from app.config import LANGUAGE_NAMES, LOCALES
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.core.forms import show_error
+from app.core.forms import commit_or_show, show_error
 from app.core.pagination import Page
 from app.core.security import access
 from app.core.timeutil import zone_name
@@ -93,6 +93,7 @@ def mentoring_helpers():
         "expertise_label": lambda key: EXPERTISE_LABELS.get(key, key),
         "mode_label": lambda key: MODE_LABELS.get(key, key),
         "viewer_zone_name": lambda: zone_name(_viewer_zone(), str(get_locale())),
+        "wall_time": _wall,
     }
 
 
@@ -183,14 +184,10 @@ def book(mentor_id):
 def wait(mentor_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.wait_for_slot(current_user, mentor_id, utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("We will e-mail you when a slot frees up."), "success")
+    commit_or_show(
+        lambda: services.wait_for_slot(current_user, mentor_id, utcnow()),
+        success=_("We will e-mail you when a slot frees up."),
+    )
     return redirect(url_for("mentoring.mentor", mentor_id=mentor_id))
 
 
@@ -250,14 +247,12 @@ def cancel(booking_id):
     booking, side = _booking_or_404(booking_id)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            services.cancel(booking, side, current_user, form.reason.data, utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash(_("The session is cancelled. We told the other person."), "success")
+        done, _result = commit_or_show(
+            lambda: services.cancel(booking, side, current_user, form.reason.data, utcnow()),
+            form,
+            _("The session is cancelled. We told the other person."),
+        )
+        if done:
             return redirect(url_for("mentoring.session", booking_id=booking.id))
     return render_template("mentoring/cancel.html", booking=booking, side=side, form=form)
 
@@ -271,17 +266,15 @@ def reschedule(booking_id):
     form = RescheduleForm()
     if form.validate_on_submit():
         start = _parse_start(form.start.data)
-        try:
-            if start is None:
-                raise DomainError(_("Please choose one of the free slots."))
-            new = services.reschedule(booking, current_user, start, utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+        if start is None:
+            flash(_("Please choose one of the free slots."), "error")
         else:
-            flash(_("Your session has moved. We sent the new invitation."), "success")
-            return redirect(url_for("mentoring.session", booking_id=new.id))
+            done, new = commit_or_show(
+                lambda: services.reschedule(booking, current_user, start, utcnow()),
+                success=_("Your session has moved. We sent the new invitation."),
+            )
+            if done:
+                return redirect(url_for("mentoring.session", booking_id=new.id))
     profile = services.published_mentor(booking.mentor_id)
     slots = services.free_slots(profile, utcnow()) if profile else []
     return render_template(
@@ -295,14 +288,10 @@ def mark(booking_id):
     booking, side = _booking_or_404(booking_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.mark(booking, side, request.form.get("status", ""), utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("Saved."), "success")
+    commit_or_show(
+        lambda: services.mark(booking, side, request.form.get("status", ""), utcnow()),
+        success=_("Saved."),
+    )
     return redirect(url_for("mentoring.session", booking_id=booking.id))
 
 
@@ -314,16 +303,12 @@ def notes(booking_id):
     if not form.validate_on_submit():
         flash(_("Please check the notes: one of them is too long."), "error")
         return redirect(url_for("mentoring.session", booking_id=booking.id))
-    try:
-        services.save_notes(
+    commit_or_show(
+        lambda: services.save_notes(
             booking, side, form.notes_shared.data, form.action_items.data, form.notes_private.data
-        )
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("Your notes are saved."), "success")
+        ),
+        success=_("Your notes are saved."),
+    )
     return redirect(url_for("mentoring.session", booking_id=booking.id))
 
 
@@ -335,14 +320,10 @@ def rate(booking_id):
     if not form.validate_on_submit():
         flash(_("Choose a rating from 1 to 5."), "error")
         return redirect(url_for("mentoring.session", booking_id=booking.id))
-    try:
-        services.rate(booking, side, int(form.rating.data), form.comment.data, utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("Thank you for your feedback."), "success")
+    commit_or_show(
+        lambda: services.rate(booking, side, int(form.rating.data), form.comment.data, utcnow()),
+        success=_("Thank you for your feedback."),
+    )
     return redirect(url_for("mentoring.session", booking_id=booking.id))
 
 
@@ -424,14 +405,11 @@ def availability():
     elif any(key.startswith("week-") for key in request.form) and weekly.validate_on_submit():
         ranges = weekly.validate_ranges()
         if ranges:
-            try:
-                services.set_weekly_rules(profile, ranges)
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                flash(str(error.message), "error")
-            else:
-                flash(_("Your weekly hours are saved."), "success")
+            done, _result = commit_or_show(
+                lambda: services.set_weekly_rules(profile, ranges),
+                success=_("Your weekly hours are saved."),
+            )
+            if done:
                 return redirect(url_for("mentoring.availability"))
     elif any(key.startswith("date-") for key in request.form) and override.validate_on_submit():
         try:
@@ -476,12 +454,19 @@ def availability():
     )
 
 
+def _wall(moment) -> str:
+    """A wall-clock time in the reader's format (09:00, 9:00), already in the right zone."""
+    from babel.dates import format_time
+
+    return format_time(moment, "short", locale=str(get_locale()))
+
+
 def _in_zone(slots, zone_key: str):
     """Slots grouped by date and written as wall-clock times in one zone (the mentor's)."""
     zone = ZoneInfo(zone_key)
     local = [(s.start.astimezone(zone), s.end.astimezone(zone)) for s in slots]
     return [
-        (day, [f"{a:%H:%M}\u2013{b:%H:%M}" for a, b in items])
+        (day, [f"{_wall(a.time())}\u2013{_wall(b.time())}" for a, b in items])
         for day, items in groupby(local, key=lambda pair: pair[0].date())
     ]
 
@@ -492,14 +477,9 @@ def remove_override(override_id):
     profile = _own_profile_or_redirect()
     if profile is None or not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.remove_override(profile, override_id)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("The date is removed."), "success")
+    commit_or_show(
+        lambda: services.remove_override(profile, override_id), success=_("The date is removed.")
+    )
     return redirect(url_for("mentoring.availability"))
 
 

@@ -592,12 +592,17 @@ def add_material(
     return material
 
 
-def materials_of(workshop: Workshop) -> list[Material]:
-    return list(
-        db.session.scalars(
-            select(Material).where(Material.workshop_id == workshop.id).order_by(Material.id)
-        )
+def materials_for(
+    user: User | None, workshop: Workshop, registration: Registration | None
+) -> list[Material]:
+    """The workshop's files this person may download (one query, whatever their number)."""
+    allowed_all = can_manage(user, workshop) or (
+        registration is not None and registration.status == "registered"
     )
+    statement = select(Material).where(Material.workshop_id == workshop.id)
+    if not allowed_all:
+        statement = statement.where(Material.participants_only.is_(False))
+    return list(db.session.scalars(statement.order_by(Material.id)))
 
 
 def module_materials(module_ids: list[int]) -> dict[int, list[Material]]:

@@ -30,7 +30,7 @@ from app.calendar import ics
 from app.config import COUNTRIES, LANGUAGE_NAMES, LOCALES
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.core.forms import show_error
+from app.core.forms import commit_or_show, show_error
 from app.core.security import access
 from app.core.timeutil import zone_name
 from app.courses.frameworks import DIGCOMP
@@ -183,7 +183,7 @@ def detail(workshop_id):
         if registration is not None and registration.status == "waitlisted"
         else None
     )
-    materials = [m for m in services.materials_of(workshop) if services.may_download(user, m)]
+    materials = services.materials_for(user, workshop, registration)
     courses = db.session.scalars(select(Course).where(Course.key.in_(workshop.course_keys))).all()
     manager = services.can_manage(user, workshop)
     material_form = MaterialForm()
@@ -230,13 +230,10 @@ def register(workshop_id):
     workshop = _workshop_or_404(workshop_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        registration = services.register(current_user, workshop.id, utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
+    done, registration = commit_or_show(
+        lambda: services.register(current_user, workshop.id, utcnow())
+    )
+    if done:
         if registration.status == "registered":
             flash(
                 _("You are registered. We sent you a confirmation with a calendar invitation."),
@@ -259,14 +256,10 @@ def unregister(workshop_id):
     workshop = _workshop_or_404(workshop_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.unregister(current_user, workshop.id, utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("Your registration is cancelled."), "success")
+    commit_or_show(
+        lambda: services.unregister(current_user, workshop.id, utcnow()),
+        success=_("Your registration is cancelled."),
+    )
     return redirect(url_for("workshops.detail", workshop_id=workshop.id))
 
 
@@ -278,14 +271,12 @@ def feedback(workshop_id):
     if not form.validate_on_submit():
         flash(_("Choose a rating from 1 to 5."), "error")
         return redirect(url_for("workshops.detail", workshop_id=workshop.id))
-    try:
-        services.rate(current_user, workshop, int(form.rating.data), form.comment.data, utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("Thank you for your feedback."), "success")
+    commit_or_show(
+        lambda: services.rate(
+            current_user, workshop, int(form.rating.data), form.comment.data, utcnow()
+        ),
+        success=_("Thank you for your feedback."),
+    )
     return redirect(url_for("workshops.detail", workshop_id=workshop.id))
 
 
@@ -438,14 +429,10 @@ def publish(workshop_id):
     workshop = _managed_or_404(workshop_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.publish(current_user, workshop, utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("The workshop is published: learners can register now."), "success")
+    commit_or_show(
+        lambda: services.publish(current_user, workshop, utcnow()),
+        success=_("The workshop is published: learners can register now."),
+    )
     return redirect(url_for("workshops.detail", workshop_id=workshop.id))
 
 
@@ -456,13 +443,10 @@ def cancel(workshop_id):
     workshop = _managed_or_404(workshop_id)
     form = CancelWorkshopForm()
     if form.validate_on_submit():
-        try:
-            told = services.cancel_workshop(current_user, workshop, form.reason.data, utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        done, told = commit_or_show(
+            lambda: services.cancel_workshop(current_user, workshop, form.reason.data, utcnow())
+        )
+        if done:
             flash(
                 _("The workshop is cancelled. We are telling %(count)s people.", count=told),
                 "success",
@@ -482,13 +466,10 @@ def registrations(workshop_id):
             for key, value in request.form.items()
             if key.startswith("attendance-") and key.removeprefix("attendance-").isdigit()
         }
-        try:
-            changed = services.mark_attendance(current_user, workshop, marks, utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        done, changed = commit_or_show(
+            lambda: services.mark_attendance(current_user, workshop, marks, utcnow())
+        )
+        if done:
             flash(_("Attendance saved (%(count)s changes).", count=changed), "success")
             return redirect(url_for("workshops.registrations", workshop_id=workshop.id))
     people = services.participants(workshop)
@@ -531,15 +512,12 @@ def message(workshop_id):
     workshop = _managed_or_404(workshop_id)
     form = MessageForm()
     if form.validate_on_submit():
-        try:
-            count = services.message_participants(
+        done, count = commit_or_show(
+            lambda: services.message_participants(
                 current_user, workshop, form.subject.data, form.body.data, utcnow()
             )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
+        )
+        if done:
             flash(
                 _("Your message is on its way to %(count)s participants.", count=count), "success"
             )
@@ -548,18 +526,14 @@ def message(workshop_id):
     return redirect(url_for("workshops.registrations", workshop_id=workshop.id))
 
 
-@bp.route("/workshops/<int:workshop_id>/materials", methods=["POST"])
-@access(*MANAGERS)
-def add_material(workshop_id):
-    workshop = _managed_or_404(workshop_id)
-    form = MaterialForm()
-    form.fill()
+def _upload(form: MaterialForm, **target) -> bool:
+    """Publish the uploaded file for a workshop or a course module; tell what happened."""
     upload = request.files.get("file")
     if not form.validate_on_submit() or upload is None or not upload.filename:
         flash(_("Choose a file and give it a title."), "error")
-        return redirect(url_for("workshops.detail", workshop_id=workshop.id) + "#material")
-    try:
-        services.add_material(
+        return False
+    done, _material = commit_or_show(
+        lambda: services.add_material(
             current_user,
             upload.stream,
             upload.filename,
@@ -567,14 +541,20 @@ def add_material(workshop_id):
             language=form.language.data,
             participants_only=form.participants_only.data,
             now=utcnow(),
-            workshop=workshop,
-        )
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("The file is published."), "success")
+            **target,
+        ),
+        success=_("The file is published."),
+    )
+    return done
+
+
+@bp.route("/workshops/<int:workshop_id>/materials", methods=["POST"])
+@access(*MANAGERS)
+def add_material(workshop_id):
+    workshop = _managed_or_404(workshop_id)
+    form = MaterialForm()
+    form.fill()
+    _upload(form, workshop=workshop)
     return redirect(url_for("workshops.detail", workshop_id=workshop.id) + "#material")
 
 
@@ -588,31 +568,8 @@ def module_materials(key, module_key):
         abort(404)
     form = MaterialForm()
     form.fill()
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if not form.validate_on_submit() or upload is None or not upload.filename:
-            flash(_("Choose a file and give it a title."), "error")
-        else:
-            try:
-                services.add_material(
-                    current_user,
-                    upload.stream,
-                    upload.filename,
-                    title=form.title.data,
-                    language=form.language.data,
-                    participants_only=form.participants_only.data,
-                    now=utcnow(),
-                    module_id=module.id,
-                )
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                flash(str(error.message), "error")
-            else:
-                flash(_("The file is published."), "success")
-                return redirect(
-                    url_for("workshops.module_materials", key=key, module_key=module_key)
-                )
+    if request.method == "POST" and _upload(form, module_id=module.id):
+        return redirect(url_for("workshops.module_materials", key=key, module_key=module_key))
     return render_template(
         "workshops/module_materials.html",
         module=module,
@@ -628,14 +585,12 @@ def module_materials(key, module_key):
 def remove_material(material_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        material = services.remove_material(current_user, material_id)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    done, material = commit_or_show(
+        lambda: services.remove_material(current_user, material_id),
+        success=_("The file is removed."),
+    )
+    if not done:
         return redirect(url_for("workshops.index"))
-    flash(_("The file is removed."), "success")
     if material.workshop_id:
         return redirect(url_for("workshops.detail", workshop_id=material.workshop_id))
     module = db.session.get(Module, material.module_id)

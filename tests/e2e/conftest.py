@@ -109,3 +109,21 @@ def axe_check():
 
     check.seen = seen
     return check
+
+
+def translated(locale: str, text: str) -> str:
+    """A message of the interface as the browser shows it in that language (from the catalog)."""
+    from babel.messages.pofile import read_po
+
+    from tests.test_i18n import TRANSLATIONS
+
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle, locale=locale)[text].string
+
+
+def sign_in(page, base: str, email: str, password: str, lang: str) -> None:
+    page.goto(f"{base}/signin?lang={lang}")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(lambda url: "/signin" not in url)

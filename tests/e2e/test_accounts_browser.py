@@ -5,14 +5,11 @@ import email
 import re
 from email import policy
 
-from babel.messages.pofile import read_po
-
-from tests.test_i18n import TRANSLATIONS
+from tests.e2e.conftest import translated
 
 
 def latvian(text: str) -> str:
-    with open(TRANSLATIONS / "lv" / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        return read_po(handle, locale="lv")[text].string
+    return translated("lv", text)
 
 
 def newest_link(outbox, to: str) -> str:

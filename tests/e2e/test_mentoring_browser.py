@@ -3,23 +3,13 @@ the learner cancels, the mentor's slot is free again. axe runs on every page vis
 
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from tests.e2e.conftest import sign_in, translated
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 PASSWORD = "un matí assolellat a la platja"
 
 
 def catalan(text: str) -> str:
-    with open(TRANSLATIONS / "ca" / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        return read_po(handle, locale="ca")[text].string
-
-
-def sign_in(page, base, email, lang):
-    page.goto(f"{base}/signin?lang={lang}")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(lambda url: "/signin" not in url)
+    return translated("ca", text)
 
 
 def test_mentor_sets_hours_learner_books_in_catalan_and_cancels(browser, live_server, axe_check):
@@ -52,7 +42,7 @@ def test_mentor_sets_hours_learner_books_in_catalan_and_cancels(browser, live_se
     learner = browser.new_context(locale="ca-ES").new_page()
 
     # The mentor fills the profile and the weekly hours.
-    sign_in(mentor, base, "marta@example.org", "en")
+    sign_in(mentor, base, "marta@example.org", PASSWORD, "en")
     mentor.goto(base + "/mentoring/profile")
     axe_check(mentor)
     mentor.get_by_role("checkbox", name="Català").check()
@@ -72,7 +62,7 @@ def test_mentor_sets_hours_learner_books_in_catalan_and_cancels(browser, live_se
     axe_check(mentor)
 
     # The learner finds the mentor in Catalan and books the first free slot.
-    sign_in(learner, base, "pau@example.org", "ca")
+    sign_in(learner, base, "pau@example.org", PASSWORD, "ca")
     learner.get_by_role("link", name=catalan("Coaching"), exact=True).click()
     assert learner.locator("html").get_attribute("lang") == "ca"
     axe_check(learner)

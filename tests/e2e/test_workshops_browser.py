@@ -5,24 +5,14 @@ every page visited."""
 from datetime import timedelta
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from tests.e2e.conftest import sign_in, translated
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 PASSWORD = "en solig morgon vid havet"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def swedish(text: str) -> str:
-    with open(TRANSLATIONS / "sv" / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        return read_po(handle, locale="sv")[text].string
-
-
-def sign_in(page, base, email, lang):
-    page.goto(f"{base}/signin?lang={lang}")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(lambda url: "/signin" not in url)
+    return translated("sv", text)
 
 
 def test_trainer_publishes_learner_registers_in_swedish_trainer_marks_attendance(
@@ -59,7 +49,7 @@ def test_trainer_publishes_learner_registers_in_swedish_trainer_marks_attendance
     learner = browser.new_context(locale="sv-SE", accept_downloads=True).new_page()
     day = (utcnow() + timedelta(days=10)).date()
 
-    sign_in(trainer, base, "kim@example.org", "en")
+    sign_in(trainer, base, "kim@example.org", PASSWORD, "en")
     trainer.goto(base + "/workshops")
     trainer.get_by_role("link", name="Create a workshop").click()
     axe_check(trainer)
@@ -96,7 +86,7 @@ def test_trainer_publishes_learner_registers_in_swedish_trainer_marks_attendance
     axe_check(trainer)
     workshop_url = trainer.url.split("#")[0]
 
-    sign_in(learner, base, "sara@example.org", "sv")
+    sign_in(learner, base, "sara@example.org", PASSWORD, "sv")
     learner.get_by_role("link", name=swedish("Workshops"), exact=True).click()
     assert learner.locator("html").get_attribute("lang") == "sv"
     axe_check(learner)

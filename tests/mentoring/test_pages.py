@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.core.db import utcnow
 from app.extensions import db
 from app.mentoring.models import Booking, MentorProfile
-from tests.conftest import in_app
+from tests.conftest import count_queries, in_app
 
 
 def test_a_mentor_fills_the_profile_and_weekly_hours_and_adds_a_day_off(app, login_as, make_user):
@@ -162,22 +162,9 @@ def test_the_calendar_feed_lists_the_learners_sessions(app, login_as, make_user,
 def test_mentor_list_and_sessions_run_a_bounded_number_of_queries(
     app, login_as, make_user, make_mentor
 ):
-    from sqlalchemy import event
-
     def selects(path):
-        statements = []
-
-        def count(conn, cursor, statement, *args):
-            if statement.lstrip().upper().startswith("SELECT"):
-                statements.append(statement)
-
-        with in_app(app):
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with count_queries(app, selects_only=True) as statements:
             assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(statements)
 
     client = app.test_client()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.core.db import utcnow
 from app.extensions import db
 from app.workshops.models import Registration, Workshop
-from tests.conftest import in_app
+from tests.conftest import count_queries, in_app
 
 
 def form_data(day, **changes):
@@ -126,26 +126,13 @@ def test_attendance_is_marked_after_the_start(app, login_as, make_user, make_wor
 def test_the_list_and_month_view_run_a_bounded_number_of_queries(
     app, login_as, make_user, make_workshop
 ):
-    from sqlalchemy import event
-
     client = app.test_client()
     learner = make_user()
     login_as(client, learner)
 
     def selects(path):
-        statements = []
-
-        def count(conn, cursor, statement, *args):
-            if statement.lstrip().upper().startswith("SELECT"):
-                statements.append(statement)
-
-        with in_app(app):
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with count_queries(app, selects_only=True) as statements:
             assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(statements)
 
     _organiser, first = make_workshop(days=3)
