@@ -23,7 +23,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    trust_proxies(app)
 
+    from app.core import routing
+
+    routing.init_app(app)  # URL converters that refuse what no row can match; before routes
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
@@ -34,13 +38,30 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def trust_proxies(app: Flask) -> None:
+    """Read the client address and scheme from the last TRUSTED_PROXIES hops of X-Forwarded-*.
+
+    Without trusted proxies the headers are ignored: anyone can send them. Host, port and
+    prefix are never taken from headers; links in e-mails are built from SERVER_ORIGIN.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0
+        )
+
+
 def register_extensions(app: Flask) -> None:
     from app.accounts import services as account_services
+    from app.core import db as core_db
     from app.core import i18n, security
     from app.core.db import utcnow
     from app.core.errors import register_error_handlers
 
     db.init_app(app)
+    core_db.init_app(app)  # first: a writing request begins as a writer before anything reads
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
@@ -58,10 +79,8 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        user = account_services.load_session_user(token, utcnow())
-        if db.session.dirty or db.session.deleted:
-            db.session.commit()  # the session's last activity, or its removal once expired
-        return user
+        # The session's last activity is written apart from the request's transaction.
+        return account_services.load_session_user(token, utcnow())
 
     i18n.init_app(app)
     security.init_app(app)

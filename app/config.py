@@ -36,6 +36,11 @@ class Defaults:
     SMTP_USERNAME: str | None = None
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = False
+    # "none", "starttls" (upgrade on the usual port 587) or "tls" (implicit TLS, port 465);
+    # unset means "starttls" when SMTP_STARTTLS is true. The server's certificate is verified
+    # against the system's authorities, or against SMTP_CA_FILE (a PEM file) for a private CA.
+    SMTP_SECURITY: str | None = None
+    SMTP_CA_FILE: str | None = None
     SMTP_TIMEOUT = 10
     # Absolute origin used in links inside e-mails sent outside a request.
     SERVER_ORIGIN = "http://127.0.0.1:5000"
@@ -48,12 +53,40 @@ class Defaults:
     ARGON2_PARALLELISM = 1
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 3600
+    # At most one reset, "account exists" or new confirmation mail per address in this period
+    # (seconds), however often it is asked for.
+    ACCOUNT_MAIL_PERIOD = 15 * 60
+    # The accounts' purge runs every PURGE_INTERVAL seconds: expired sessions and failed
+    # sign-ins older than the throttle remembers go, and sent or withdrawn account mails once
+    # ACCOUNT_MAIL_RETENTION seconds old.
+    PURGE_INTERVAL = 3600
+    ACCOUNT_MAIL_RETENTION = 7 * 24 * 3600
+    # How long a manager's invitation link to join an organisation stays valid.
+    INVITATION_MAX_AGE = 14 * 24 * 3600
+    # Throttling of password checks (sign-in, password change, erasure). Failures are rows in
+    # the database, so every worker sees them. One account from one address (a "pair") gets
+    # LOGIN_PAIR_FREE_FAILURES failures, then waits 1 s, 2 s, 4 s ... up to LOGIN_PAIR_MAX_DELAY;
+    # other addresses are not affected, so an attacker cannot lock the real user out.
+    LOGIN_PAIR_FREE_FAILURES = 3
+    LOGIN_PAIR_BASE_DELAY = 1
+    LOGIN_PAIR_MAX_DELAY = 15 * 60
+    # Failures are remembered this long (the pair's delay grows over this period).
+    LOGIN_FAILURE_MEMORY = 24 * 3600
+    # An account with this many failures from all addresses is being guessed from many places:
+    # its pairs then get one free failure instead of LOGIN_PAIR_FREE_FAILURES. An address that
+    # has not failed is never refused, so the real user's own address always gets its try.
+    LOGIN_ACCOUNT_GUARD_FAILURES = 10
+    # Many accounts from one address: at most this many failures per window, then wait.
     LOGIN_THROTTLE_WINDOW = 15 * 60
-    LOGIN_THROTTLE_PER_ACCOUNT = 5
     LOGIN_THROTTLE_PER_ADDRESS = 20
+    # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are
+    # trusted (DOIMPACT_TRUSTED_PROXIES). 0: use the connecting address, ignore the headers.
+    TRUSTED_PROXIES = 0
     # OWASP ASVS level 2: sign in again after 12 hours, or after 2 hours without activity.
     SESSION_ABSOLUTE_LIFETIME = 12 * 3600
     SESSION_IDLE_TIMEOUT = 2 * 3600
+    # A session's last activity is written at most this often (seconds), not on every request.
+    SESSION_ACTIVITY_INTERVAL = 60
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -82,7 +115,17 @@ class ConfigError(RuntimeError):
     """The configuration cannot be used (for example production without a real secret)."""
 
 
-def _coerce(value: str):
+# Settings read from the environment exactly as written: a secret made only of digits must stay
+# a string (JSON would turn it into a number and start-up would fail).
+STRING_SETTINGS = frozenset(
+    {"SECRET_KEY", "SMTP_USERNAME", "SMTP_PASSWORD", "SQLALCHEMY_DATABASE_URI"}
+)
+
+
+def _coerce(name: str, value: str):
+    """Read JSON (numbers, true/false, lists) except where the setting is a string."""
+    if name in STRING_SETTINGS or isinstance(getattr(Defaults, name, None), str):
+        return value
     try:
         return json.loads(value)
     except ValueError:
@@ -100,7 +143,7 @@ def load_config(app, overrides: dict | None = None) -> None:
                 name = "SQLALCHEMY_DATABASE_URI"
             elif name == "ENV":
                 name = "ENV_NAME"
-            app.config[name] = _coerce(value)
+            app.config[name] = _coerce(name, value)
     if overrides:
         app.config.update(overrides)
 

@@ -141,6 +141,16 @@ def in_app(app):
     return app.app_context()
 
 
+def dispatch_outbox(app) -> list:
+    """Send what the outbox holds due now, as the scheduler would; return every mail sent."""
+    from app.core.db import utcnow
+    from app.notifications.services import dispatch_due
+
+    with in_app(app):
+        dispatch_due(utcnow())
+    return app.extensions.setdefault("mail_outbox", [])
+
+
 @pytest.fixture
 def make_org(app):
     from app.accounts.models import Organisation
@@ -178,6 +188,9 @@ def make_user(app):
                 roles=tuple(roles),
                 check_rules=False,
             )
+            if kw.get("organisation"):  # a granted member unless asked otherwise
+                user.organisation_id = kw["organisation"]
+                user.organisation_granted_at = None if kw.get("pending") else user.created_at
             _db.session.commit()
             return user.id
 

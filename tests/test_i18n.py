@@ -16,7 +16,7 @@ from flask_babel import force_locale, gettext, ngettext
 from app.accounts.models import User
 from app.config import LOCALES
 from app.extensions import db
-from tests.conftest import in_app
+from tests.conftest import dispatch_outbox, in_app
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -175,15 +175,34 @@ def test_accept_language_decides_when_nothing_was_chosen(client, header, expecte
     assert html_lang(client.get("/", headers={"Accept-Language": header})) == expected
 
 
-def test_signed_in_choice_is_saved_on_the_profile(app, client, make_user, login_as):
-    user = make_user(locale="en")
+def test_a_signed_in_choice_lasts_for_the_browser_but_only_the_profile_form_saves_it(
+    app, client, make_user, make_org, login_as
+):
+    organisation = make_org()
+    user = make_user(locale="en", organisation=organisation)
     login_as(client, user)
     assert html_lang(client.get("/?lang=lt")) == "lt"
+    assert html_lang(client.get("/learning")) == "lt"  # the choice holds in this browser
+    with in_app(app):
+        assert db.session.get(User, user).locale == "en"  # a GET (a link) changes nothing stored
+    other = app.test_client()  # another browser: the saved language decides
+    login_as(other, user)
+    assert html_lang(other.get("/", headers={"Accept-Language": "it"})) == "en"
+    # The profile form saves it, and from then on it is what every browser shows.
+    data = {
+        "name": "Test Person",
+        "country": "IT",
+        "locale": "lt",
+        "timezone": "Europe/Vilnius",
+        "organisation": str(organisation),
+        "org_name": "",
+    }
+    assert client.post("/profile", data=data).status_code == 302
     with in_app(app):
         assert db.session.get(User, user).locale == "lt"
-    other = app.test_client()  # another browser, no cookie: the profile decides
-    login_as(other, user)
-    assert html_lang(other.get("/", headers={"Accept-Language": "it"})) == "lt"
+    third = app.test_client()
+    login_as(third, user)
+    assert html_lang(third.get("/")) == "lt"
 
 
 def test_language_menu_names_each_language_in_itself(client):
@@ -378,7 +397,7 @@ def test_mail_is_rendered_in_the_recipients_language(app, client, outbox, locale
         )
         db.session.commit()
     client.post("/password/forgot?lang=en", data={"email": "r@example.org"})
-    [message] = outbox
+    [message] = dispatch_outbox(app)
     body = message.get_body(("plain",)).get_content()
     assert english_leftovers(body, locale) == []
     with app.test_request_context(), force_locale(locale):

@@ -85,6 +85,8 @@ def people(app, make_user, make_org, make_mentor, make_workshop, synced):
             now=utcnow(),
             workshop=db.session.get(Workshop, ids["workshop_id"]),
         )
+        for persona in ("learner", "mentor", "manager"):  # its .ics is for participants
+            workshops.register(db.session.get(User, ids[persona]), ids["workshop_id"], utcnow())
         db.session.commit()
         ids["material_id"] = material.id
     return ids
@@ -105,7 +107,7 @@ MENTOR_PROFILE = {
 
 
 # Pages that need a choice in the query string (a slot) and send the user back without one.
-NEED_INPUT = {"mentoring.book"}
+NEED_INPUT = {"mentoring.book", "accounts.join"}
 
 SAMPLES = {
     "key": "sample",
@@ -115,6 +117,7 @@ SAMPLES = {
     "token": "not-a-real-token",
     "override_id": 1,
     "message_id": 1,
+    "decision": "grant",
 }
 
 
@@ -205,6 +208,43 @@ def test_every_state_changing_route_refuses_a_request_without_csrf_token(
         from app.extensions import db
 
         assert db.session.scalar(select(func.count()).where(Organisation.approved.is_(True))) == 0
+
+
+def _snapshot(app) -> dict:
+    """Every row of every table, except sessions' last activity, reading progress and
+    denied-access audits."""
+    from sqlalchemy import select
+
+    with in_app(app):
+        tables = {}
+        for table in db.metadata.sorted_tables:
+            rows = db.session.execute(select(table)).mappings().all()
+            if table.name == "user_sessions":
+                rows = [{k: v for k, v in row.items() if k != "last_seen_at"} for row in rows]
+            # Opening a lesson records the reader's own progress ("continue where you left
+            # off"): a record of reading, nothing a link from elsewhere could misuse.
+            if table.name == "lesson_progress":
+                continue
+            if table.name == "enrolments":
+                rows = [{k: v for k, v in row.items() if k != "last_lesson_id"} for row in rows]
+            if table.name == "audit_events":
+                rows = [row for row in rows if row["action"] != "access_denied"]
+            tables[table.name] = sorted(repr(sorted(dict(row).items())) for row in rows)
+        db.session.rollback()
+        return tables
+
+
+@pytest.mark.parametrize("persona", ["learner", "coordinator"])
+def test_no_get_changes_stored_data_even_with_a_language_switch(app, login_as, people, persona):
+    """A link (a crawler, a prefetch, another site) never changes what is stored: ?lang= on
+    every page leaves the saved language alone, and downloading one's data is a POST."""
+    client = app.test_client()
+    login_as(client, people[persona])
+    before = _snapshot(app)
+    for rule, _view in _routes(app):
+        if "GET" in rule.methods:
+            client.get(_url(rule, people, persona) + "?lang=lt").close()
+    assert _snapshot(app) == before
 
 
 def test_no_route_changes_state_on_get(app):

@@ -6,9 +6,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.config import COUNTRIES, LOCALES
-from app.core.db import utcnow
+from app.core.db import begin_write, utcnow
 from app.core.errors import DomainError
 from app.core.security import ROLES
+from app.core.text import clean_name, has_visible
 from app.extensions import db
 
 from . import services
@@ -38,12 +39,14 @@ def create_user(
     now = utcnow()
     user = User(
         email=services.normalise_email(email),
-        name=name,
+        name=clean_name(name),
         password_hash=services.hash_password(password),
         country=country,
         locale=locale,
         timezone=timezone,
         organisation=organisation,
+        # An administrator (or the demo) places the person: the membership is granted.
+        organisation_granted_at=now if organisation is not None else None,
         email_confirmed_at=now,
         consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
         consent_at=now,
@@ -66,6 +69,8 @@ def create_user(
 def users_create(email, name, password, country, locale, timezone, roles):
     """Create a confirmed user account, optionally with roles."""
     email = services.normalise_email(email)
+    if not has_visible(clean_name(name)):
+        raise click.ClickException("The name needs at least one visible character.")
     if db.session.scalar(select(User).where(User.email == email)):
         raise click.ClickException(f"An account for {email} already exists.")
     try:
@@ -83,6 +88,22 @@ def users_create(email, name, password, country, locale, timezone, roles):
     services.audit("user_created", None, user, "cli " + ",".join(roles))
     db.session.commit()
     click.echo(f"Created {email} with roles: learner{''.join(', ' + r for r in roles)}")
+
+
+@users_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def users_purge(dry_run):
+    """Delete expired sessions, old failed sign-ins and old account mails (the scheduler does
+    this every hour)."""
+    if not dry_run:
+        begin_write(db.session)
+    report = services.purge_expired(utcnow(), dry_run=dry_run)
+    db.session.commit()
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"{verb} {report.sessions} expired session(s), {report.login_attempts} old failed "
+        f"sign-in(s), {report.account_mails} old account mail(s)"
+    )
 
 
 # name, kind, country, parent (by name)
@@ -177,6 +198,8 @@ def seed_demo() -> list[tuple[str, str]]:
                 organisation=organisations[org],
                 check_rules=False,
             )
+        elif user.organisation_granted_at is None and user.organisation_id == organisations[org].id:
+            user.organisation_granted_at = utcnow()  # a demo from before memberships were granted
         printed.append((email, ", ".join(["learner", *roles])))
     return printed
 

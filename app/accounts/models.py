@@ -47,7 +47,13 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     country: Mapped[str] = mapped_column(String(8))
+    # The organisation the person belongs to, or has asked to join: membership counts only once
+    # granted (by its manager, a coordinator, or an invitation), never merely chosen.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_granted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    organisation_granted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     locale: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -58,6 +64,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+    organisation_granted_by: Mapped["User | None"] = relationship(
+        foreign_keys=[organisation_granted_by_id], remote_side=[id]
+    )
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user",
         cascade="all, delete-orphan",
@@ -80,6 +89,15 @@ class User(UserMixin, db.Model):
     @property
     def role_names(self) -> set[str]:
         return {role.role for role in self.roles}
+
+    @property
+    def member_organisation_id(self) -> int | None:
+        """The organisation whose membership was granted; a pending request counts for nothing."""
+        return self.organisation_id if self.organisation_granted_at is not None else None
+
+    @property
+    def membership_pending(self) -> bool:
+        return self.organisation_id is not None and self.organisation_granted_at is None
 
     def has_role(self, role: str) -> bool:
         return role == "learner" or role in self.role_names

@@ -5,6 +5,8 @@ Functions take plain arguments (including `now`), flush but never commit: the vi
 
 import hashlib
 import hmac
+import ipaddress
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,16 +19,18 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.config import COUNTRIES, LOCALES
+from app.core.db import write_apart
 from app.core.errors import DomainError
-from app.core.mail import absolute_url, send_templated
 from app.core.pagination import Page, paginate
 from app.core.security import ROLES
 from app.core.timeutil import is_valid_timezone
 from app.extensions import db
+from app.notifications import services as outbox
 
 from .models import (
     ORGANISATION_KINDS,
@@ -42,8 +46,8 @@ from .models import (
 class AuthError(DomainError):
     """Sign-in refused: wrong credentials, throttled or not confirmed."""
 
-    def __init__(self, message, reason: str):
-        super().__init__(message)
+    def __init__(self, message, reason: str, field: str | None = None):
+        super().__init__(message, field=field)
         self.reason = reason
 
 
@@ -240,9 +244,159 @@ def organisations_page(page: int, per_page: int, pending_only: bool = False) -> 
     return paginate(statement, page, per_page)
 
 
-def approve_organisation(actor: User, organisation: Organisation) -> None:
+def approve_organisation(actor: User, organisation: Organisation, now: datetime) -> None:
+    """Approve a proposed organisation; whoever proposed it and asked to join becomes a member."""
     organisation.approved = True
     audit("organisation_approved", actor, None, f"organisation {organisation.id}")
+    proposer = organisation.proposed_by_id and db.session.get(User, organisation.proposed_by_id)
+    if proposer and proposer.organisation_id == organisation.id and proposer.membership_pending:
+        _grant(actor, proposer, now, "proposed it")
+
+
+# --- membership: granted by a manager, a coordinator or an invitation, never chosen -----------
+
+MEMBERSHIP_NOT_YOURS = _l("You cannot manage the members of this organisation.")
+
+
+def ask_to_join(user: User, organisation: Organisation | None) -> None:
+    """Choosing an organisation asks to join it; a membership already granted stays as it is."""
+    if organisation is None:
+        if user.organisation_id is not None:
+            audit("membership_left", user, user, f"organisation {user.organisation_id}")
+        _clear_membership(user)
+        return
+    if user.organisation_id == organisation.id:
+        return
+    user.organisation = organisation
+    user.organisation_granted_at = None
+    user.organisation_granted_by_id = None
+    if user.id is not None:
+        audit("membership_requested", user, user, f"organisation {organisation.id}")
+
+
+def _clear_membership(user: User) -> None:
+    user.organisation = None
+    user.organisation_granted_at = None
+    user.organisation_granted_by_id = None
+
+
+def _grant(actor: User | None, user: User, now: datetime, how: str) -> None:
+    user.organisation_granted_at = now
+    user.organisation_granted_by_id = actor.id if actor else None
+    audit("membership_granted", actor, user, f"organisation {user.organisation_id}, {how}")
+
+
+def managed_organisation_ids(actor: User) -> set[int] | None:
+    """The organisations whose members the actor decides on; None means all (coordinators).
+
+    A manager decides for the organisation they are a granted member of and for the
+    organisations that network supports directly.
+    """
+    if actor.has_role("coordinator"):
+        return None
+    own = actor.member_organisation_id if actor.has_role("manager") else None
+    if own is None:
+        return set()
+    children = db.session.scalars(select(Organisation.id).where(Organisation.parent_id == own))
+    return {own, *children}
+
+
+def can_manage_members(actor: User, organisation_id: int | None) -> bool:
+    if organisation_id is None:
+        return False
+    managed = managed_organisation_ids(actor)
+    return managed is None or organisation_id in managed
+
+
+def managed_organisations(actor: User) -> list[Organisation]:
+    """The organisations a manager manages, by name (coordinators use the administration pages)."""
+    managed = managed_organisation_ids(actor)
+    if not managed:
+        return []
+    return list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(managed)).order_by(Organisation.name)
+        )
+    )
+
+
+def members_page(actor: User, page: int, per_page: int, pending: bool) -> Page:
+    """People who asked to join (pending) or are members of what the actor manages."""
+    granted = User.organisation_granted_at
+    statement = (
+        select(User)
+        .options(selectinload(User.organisation))
+        .where(User.organisation_id.is_not(None), User.active.is_(True))
+        .where(granted.is_(None) if pending else granted.is_not(None))
+        .order_by(User.name, User.id)
+    )
+    managed = managed_organisation_ids(actor)
+    if managed is not None:
+        statement = statement.where(User.organisation_id.in_(managed or {-1}))
+    return paginate(statement, page, per_page)
+
+
+def member_for(actor: User, user_id: int) -> User | None:
+    """A person the actor may decide on (asked to join or member of what they manage), or None."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not can_manage_members(actor, user.organisation_id):
+        return None
+    return user
+
+
+def decide_membership(actor: User, user: User, grant: bool, now: datetime) -> None:
+    """Grant a request, or decline it (or end a membership): the person then belongs to none."""
+    if not can_manage_members(actor, user.organisation_id):
+        raise DomainError(MEMBERSHIP_NOT_YOURS)
+    if grant:
+        if user.organisation_granted_at is None:
+            _grant(actor, user, now, "request granted")
+        return
+    audit("membership_ended", actor, user, f"organisation {user.organisation_id}")
+    _clear_membership(user)
+
+
+def invitation_link_token(actor: User, organisation: Organisation) -> str:
+    """A signed link that makes whoever opens it a member, for INVITATION_MAX_AGE seconds."""
+    if not can_manage_members(actor, organisation.id) or not organisation.approved:
+        raise DomainError(MEMBERSHIP_NOT_YOURS)
+    audit("invitation_created", actor, None, f"organisation {organisation.id}")
+    return _serializer("invite").dumps({"o": organisation.id, "by": actor.id})
+
+
+def read_invitation(token: str) -> tuple[Organisation, User]:
+    """The organisation and the inviter of a live invitation, or DomainError."""
+    try:
+        data = _serializer("invite").loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
+    except SignatureExpired:
+        raise DomainError(TOKEN_EXPIRED) from None
+    except BadSignature:
+        raise DomainError(TOKEN_INVALID) from None
+    if not isinstance(data, dict):
+        raise DomainError(TOKEN_INVALID)
+    organisation = db.session.get(Organisation, data.get("o"))
+    inviter = db.session.get(User, data.get("by"))
+    # The invitation dies with the inviter's right to invite.
+    if (
+        organisation is None
+        or inviter is None
+        or not inviter.active
+        or not can_manage_members(inviter, organisation.id)
+    ):
+        raise DomainError(TOKEN_INVALID)
+    return organisation, inviter
+
+
+def accept_invitation(user: User, token: str, now: datetime) -> Organisation:
+    organisation, inviter = read_invitation(token)
+    if user.organisation_id != organisation.id:
+        if user.organisation_id is not None:
+            audit("membership_left", user, user, f"organisation {user.organisation_id}")
+        user.organisation = organisation
+        user.organisation_granted_at = None
+    if user.organisation_granted_at is None:
+        _grant(inviter, user, now, "invitation")
+    return organisation
 
 
 # --- sign-up and confirmation -----------------------------------------------------------------
@@ -274,10 +428,11 @@ def register_user(
     organisation_id: int | None = None,
     new_organisation: NewOrganisation | None = None,
 ) -> User | None:
-    """Create an unconfirmed account and send the confirmation link.
+    """Create an unconfirmed account and plan the mail with its confirmation link.
 
     For an address that already has an account nothing is created and that address is told
-    by e-mail instead, so the page shown is the same whether the address is known or not.
+    by e-mail instead (at most once per ACCOUNT_MAIL_PERIOD), so the page shown is the same
+    whether the address is known or not. Mails go through the outbox, never from the request.
     """
     name = " ".join(name.split())
     if not name:
@@ -292,15 +447,7 @@ def register_user(
     existing = db.session.scalar(select(User).where(User.email == email))
     if existing is not None:
         hash_password(password)  # same work as a real sign-up, so timing tells nothing
-        send_templated(
-            existing.email,
-            existing.locale,
-            "account_exists",
-            _l("Someone tried to create an account with your address"),
-            user=existing,
-            signin_url=absolute_url("accounts.signin"),
-            reset_url=absolute_url("accounts.forgot_password"),
-        )
+        plan_account_mail("exists", email, existing.id, now)
         return None
     user = User(
         name=name,
@@ -315,9 +462,9 @@ def register_user(
     )
     db.session.add(user)
     db.session.flush()
-    user.organisation = _resolve_organisation(organisation_id, new_organisation, user)
+    ask_to_join(user, _resolve_organisation(organisation_id, new_organisation, user))
     audit("signup", user, user)
-    send_confirmation(user)
+    outbox.plan(f"account:signup:{user.id}", "account.confirm", now, user_id=user.id)
     return user
 
 
@@ -351,17 +498,45 @@ def _read_token(purpose: str, token: str, max_age: int) -> User:
     return user
 
 
-def send_confirmation(user: User) -> None:
-    token = make_token("confirm", user)
-    send_templated(
-        user.email,
-        user.locale,
-        "confirm_email",
-        _l("Confirm your e-mail address"),
-        user=user,
-        url=absolute_url("accounts.confirm_email", token=token),
-        hours=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600,
+def plan_account_mail(kind: str, email: str, user_id: int | None, now: datetime) -> bool:
+    """Plan one account mail ("confirm", "exists" or "reset", rendered by messages.py) for this
+    address in this period; return whether it is a new one.
+
+    The same work whether or not the address has an account: one row keyed by a keyed hash of
+    the address (never the address itself) and the period, with the user's id or None (the
+    renderer then withdraws it). The unique key gives at most one mail per address and period.
+    """
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    address = f"account-mail:{normalise_email(email)}".encode()
+    digest = hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+    period = int(now.timestamp()) // current_app.config["ACCOUNT_MAIL_PERIOD"]
+    planned = outbox.plan(
+        f"account:{kind}:{digest}:{period}",
+        f"account.{kind}",
+        now,
+        user_id=user_id,
     )
+    return planned is not None
+
+
+def send_confirmation(user: User, now: datetime) -> None:
+    """Plan a new confirmation link (at most one per address and period)."""
+    plan_account_mail("confirm", user.email, user.id, now)
+
+
+def _account_id(email: str, *conditions) -> int | None:
+    """The id of the active account with this address (one query, whatever the answer)."""
+    return db.session.scalar(
+        select(User.id).where(User.email == normalise_email(email), User.active, *conditions)
+    )
+
+
+def resend_confirmation(email: str, now: datetime) -> None:
+    """Plan a new confirmation link when the address has an unconfirmed account; the same
+    work otherwise, and then nothing is sent."""
+    user_id = _account_id(email, User.email_confirmed_at.is_(None))
+    plan_account_mail("confirm", email, user_id, now)
 
 
 def confirm_email(token: str, now: datetime) -> User:
@@ -379,16 +554,144 @@ def _key(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _recent_failures(scope: str, key: str, since: datetime) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
+# Every failed password check (sign-in, password change, erasure) adds three LoginAttempt rows:
+# "pair" (this account from this address) is throttled with growing delays; "address" (any
+# account from here) has a limit per window; "account" (from anywhere) only makes the pairs of
+# an account under distributed attack start their delays sooner. No rule refuses an address
+# that has not failed for the account, so an attacker cannot lock the real user out.
+
+
+class Throttled(AuthError):
+    """Too many failed password checks: wait `retry_after` seconds."""
+
+    def __init__(self, seconds: int, field: str | None = None):
+        super().__init__(_wait_message(seconds), reason="throttled", field=field)
+        self.retry_after = seconds
+
+
+def _wait_message(seconds: int):
+    if seconds < 60:
+        return lazy_ngettext(
+            "Too many failed attempts. Please wait %(num)d second and try again, "
+            "or reset your password.",
+            "Too many failed attempts. Please wait %(num)d seconds and try again, "
+            "or reset your password.",
+            seconds,
+        )
+    return lazy_ngettext(
+        "Too many failed attempts. Please wait %(num)d minute and try again, "
+        "or reset your password.",
+        "Too many failed attempts. Please wait %(num)d minutes and try again, "
+        "or reset your password.",
+        math.ceil(seconds / 60),
+    )
+
+
+def _network(address: str) -> str:
+    """The address as throttling counts it: IPv6 by its /64, which one host usually holds."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
+@dataclass(frozen=True)
+class _ThrottleKeys:
+    pair: str
+    account: str
+    address: str
+
+
+def _throttle_keys(email: str, address: str) -> _ThrottleKeys:
+    network = _network(address)
+    return _ThrottleKeys(
+        pair=_key(f"{email}|{network}"), account=_key(email), address=_key(network)
+    )
+
+
+def _failures(scope: str, key: str, since: datetime) -> tuple[int, datetime | None]:
+    """How many failures of this scope and key since then, and when the last one was."""
+    count, last = db.session.execute(
+        select(func.count(), func.max(LoginAttempt.attempted_at)).where(
             LoginAttempt.scope == scope,
             LoginAttempt.key == key,
             LoginAttempt.attempted_at >= since,
         )
+    ).one()
+    return count, last
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(0, math.ceil((moment - now).total_seconds()))
+
+
+def _throttle_wait(keys: _ThrottleKeys, now: datetime) -> int:
+    """Seconds to wait before a password may be checked for this pair (0: check it now)."""
+    config = current_app.config
+    wait = 0
+    memory = now - timedelta(seconds=config["LOGIN_FAILURE_MEMORY"])
+    failures, last = _failures("pair", keys.pair, memory)
+    if failures:
+        free = config["LOGIN_PAIR_FREE_FAILURES"]
+        if failures < free:
+            account_failures, _last = _failures("account", keys.account, memory)
+            if account_failures >= config["LOGIN_ACCOUNT_GUARD_FAILURES"]:
+                free = 1
+        if failures >= free:
+            delay = min(
+                config["LOGIN_PAIR_BASE_DELAY"] * 2 ** min(failures - free, 32),
+                config["LOGIN_PAIR_MAX_DELAY"],
+            )
+            wait = _seconds_until(last + timedelta(seconds=delay), now)
+    window = timedelta(seconds=config["LOGIN_THROTTLE_WINDOW"])
+    # Once the limit-th newest failure of the address leaves the window, it may try again.
+    oldest_counted = db.session.scalar(
+        select(LoginAttempt.attempted_at)
+        .where(
+            LoginAttempt.scope == "address",
+            LoginAttempt.key == keys.address,
+            LoginAttempt.attempted_at > now - window,
+        )
+        .order_by(LoginAttempt.attempted_at.desc())
+        .offset(max(config["LOGIN_THROTTLE_PER_ADDRESS"] - 1, 0))
+        .limit(1)
     )
+    if oldest_counted is not None:
+        wait = max(wait, _seconds_until(oldest_counted + window, now))
+    return wait
+
+
+def _record_failure(keys: _ThrottleKeys, now: datetime) -> None:
+    for scope in ("pair", "account", "address"):
+        db.session.add(LoginAttempt(scope=scope, key=getattr(keys, scope), attempted_at=now))
+
+
+def _clear_pair(keys: _ThrottleKeys) -> None:
+    db.session.execute(
+        delete(LoginAttempt).where(LoginAttempt.scope == "pair", LoginAttempt.key == keys.pair)
+    )
+
+
+def _check_own_password(
+    user: User, password: str, address: str, now: datetime, field: str, form: str
+) -> None:
+    """Check a signed-in user's password, throttled like sign-in; raise AuthError when refused."""
+    keys = _throttle_keys(user.email, address)
+    wait = _throttle_wait(keys, now)
+    if wait:
+        raise Throttled(wait, field=field)
+    if not verify_password(user.password_hash, password or ""):
+        _record_failure(keys, now)
+        audit("password_check_failed", user, user, form)
+        raise AuthError(
+            _l("Your current password is not correct."), reason="credentials", field=field
+        )
+    _clear_pair(keys)
 
 
 @lru_cache(maxsize=1)
@@ -400,24 +703,11 @@ def authenticate(email: str, password: str, address: str, now: datetime) -> User
     """Return the user for these credentials or raise AuthError (same message for all misses)."""
     config = current_app.config
     email = normalise_email(email)
-    account_key, address_key = _key(email), _key(address or "unknown")
-    since = now - timedelta(seconds=config["LOGIN_THROTTLE_WINDOW"])
-    if (
-        _recent_failures("account", account_key, since) >= config["LOGIN_THROTTLE_PER_ACCOUNT"]
-        or _recent_failures("address", address_key, since) >= config["LOGIN_THROTTLE_PER_ADDRESS"]
-    ):
-        audit("signin_throttled", None, None, f"account {account_key[:12]}")
-        minutes = config["LOGIN_THROTTLE_WINDOW"] // 60
-        raise AuthError(
-            lazy_ngettext(
-                "Too many failed attempts. Please wait %(num)d minute and try again, "
-                "or reset your password.",
-                "Too many failed attempts. Please wait %(num)d minutes and try again, "
-                "or reset your password.",
-                minutes,
-            ),
-            reason="throttled",
-        )
+    keys = _throttle_keys(email, address)
+    wait = _throttle_wait(keys, now)
+    if wait:
+        # Refused before the password is checked, and not recorded: hammering changes nothing.
+        raise Throttled(wait)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         # Hash anyway, so an unknown address takes as long as a wrong password.
@@ -433,15 +723,15 @@ def authenticate(email: str, password: str, address: str, now: datetime) -> User
     else:
         ok = user.active and verify_password(user.password_hash, password)
     if not ok:
-        db.session.add(LoginAttempt(scope="account", key=account_key, attempted_at=now))
-        db.session.add(LoginAttempt(scope="address", key=address_key, attempted_at=now))
+        _record_failure(keys, now)
         audit("signin_failed", None, user, "")
+        wait = _throttle_wait(keys, now)
+        if wait:
+            audit("signin_throttled", None, user, f"account {keys.account[:12]}: {wait} s")
         raise AuthError(WRONG_CREDENTIALS, reason="credentials")
-    db.session.execute(
-        delete(LoginAttempt).where(LoginAttempt.scope == "account", LoginAttempt.key == account_key)
-    )
+    _clear_pair(keys)
     if user.email_confirmed_at is None:
-        send_confirmation(user)
+        send_confirmation(user, now)
         raise AuthError(
             _l(
                 "Your e-mail address is not confirmed yet. We have sent you a new "
@@ -479,10 +769,19 @@ def load_session_user(token: str, now: datetime) -> User | None:
     expired = row.created_at + timedelta(seconds=config["SESSION_ABSOLUTE_LIFETIME"]) < now
     idle = row.last_seen_at + timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]) < now
     if expired or idle or not row.user.active:
-        db.session.delete(row)
+        write_apart(db.session, delete(UserSession).where(UserSession.id == row.id))
         return None
-    if now - row.last_seen_at > timedelta(seconds=60):
-        row.last_seen_at = now
+    interval = timedelta(seconds=config["SESSION_ACTIVITY_INTERVAL"])
+    if now - row.last_seen_at >= interval:
+        # Once per interval, in a write of its own: pages stay reads (see core.db.write_apart).
+        write_apart(
+            db.session,
+            update(UserSession)
+            .where(UserSession.id == row.id, UserSession.last_seen_at <= now - interval)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False),
+        )
+        set_committed_value(row, "last_seen_at", now)
     row.user.session_token = token
     return row.user
 
@@ -499,24 +798,55 @@ def end_all_sessions(user: User, keep_token: str | None = None) -> None:
     db.session.execute(statement)
 
 
+@dataclass
+class PurgeReport:
+    login_attempts: int = 0
+    sessions: int = 0
+    account_mails: int = 0
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+
+def purge_expired(now: datetime, dry_run: bool = False) -> PurgeReport:
+    """Delete what no rule reads any more (idempotent; a dry run only counts it):
+    failed sign-ins older than the throttling remembers, sessions past their absolute
+    lifetime or idle timeout, and sent or withdrawn account mails past ACCOUNT_MAIL_RETENTION."""
+    config = current_app.config
+    remembered = max(config.get("LOGIN_FAILURE_MEMORY", 0), config["LOGIN_THROTTLE_WINDOW"])
+    old_attempt = LoginAttempt.attempted_at < now - timedelta(seconds=remembered)
+    # The same rule as load_session_user, which refuses such a session.
+    expired_session = or_(
+        UserSession.created_at < now - timedelta(seconds=config["SESSION_ABSOLUTE_LIFETIME"]),
+        UserSession.last_seen_at < now - timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]),
+    )
+    mails_before = now - timedelta(seconds=config["ACCOUNT_MAIL_RETENTION"])
+    report = PurgeReport()
+    for field, model, condition in (
+        ("login_attempts", LoginAttempt, old_attempt),
+        ("sessions", UserSession, expired_session),
+    ):
+        if dry_run:
+            found = db.session.scalar(select(func.count()).select_from(model).where(condition))
+        else:
+            found = db.session.execute(
+                delete(model).where(condition).execution_options(synchronize_session=False)
+            ).rowcount
+        setattr(report, field, found)
+    report.account_mails = outbox.purge_done("account:", mails_before, dry_run)
+    return report
+
+
 # --- passwords reset and change ---------------------------------------------------------------
 
 
-def request_password_reset(email: str) -> None:
-    """Send a reset link when the address has an account; do nothing visible otherwise."""
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.active:
-        return
-    send_templated(
-        user.email,
-        user.locale,
-        "reset_password",
-        _l("Reset your password"),
-        user=user,
-        url=absolute_url("accounts.reset_password", token=make_token("reset", user)),
-        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
-    )
-    audit("password_reset_requested", None, user)
+def request_password_reset(email: str, now: datetime) -> None:
+    """Plan a reset link for the address: the same work whether it has an account or not (the
+    link is made when the mail is sent, and none is sent without an active account), and at
+    most one mail per address in ACCOUNT_MAIL_PERIOD however often it is asked for."""
+    user_id = _account_id(email)
+    if plan_account_mail("reset", email, user_id, now):
+        db.session.add(AuditEvent(action="password_reset_requested", subject_id=user_id))
 
 
 def check_reset_token(token: str) -> User:
@@ -533,9 +863,15 @@ def reset_password(token: str, new_password: str, now: datetime) -> User:
     return user
 
 
-def change_password(user: User, current: str, new_password: str) -> None:
-    if not verify_password(user.password_hash, current):
-        raise DomainError(_l("Your current password is not correct."), field="current_password")
+def change_password(
+    user: User, current: str, new_password: str, address: str, now: datetime
+) -> None:
+    """Set a new password after checking the current one (throttled as sign-in is).
+
+    A wrong or throttled current password raises AuthError after recording the failure: the
+    caller commits then, so the failure counts.
+    """
+    _check_own_password(user, current, address, now, "current_password", "password_change")
     check_password_rules(new_password)
     _set_password(user, new_password)
     audit("password_changed", user, user)
@@ -567,12 +903,7 @@ def update_profile(
     user.country = country
     user.locale = locale
     user.timezone = timezone
-    user.organisation = _resolve_organisation(organisation_id, new_organisation, user)
-
-
-def set_locale(user: User, locale: str) -> None:
-    if locale in LOCALES:
-        user.locale = locale
+    ask_to_join(user, _resolve_organisation(organisation_id, new_organisation, user))
 
 
 # --- roles and user administration ------------------------------------------------------------
@@ -580,14 +911,14 @@ def set_locale(user: User, locale: str) -> None:
 
 def search_users(query: str, page: int, per_page: int) -> Page:
     statement = select(User).options(selectinload(User.organisation)).order_by(User.name, User.id)
-    query = query.strip()
+    query = query.strip().lower()
     if query:
-        pattern = "%" + query.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        # LIKE wildcards in the query (% and _) match themselves: "first_last" finds first_last.
         statement = statement.outerjoin(User.organisation).where(
             or_(
-                func.lower(User.name).like(pattern),
-                func.lower(User.email).like(pattern),
-                func.lower(Organisation.name).like(pattern),
+                func.lower(User.name).contains(query, autoescape=True),
+                func.lower(User.email).contains(query, autoescape=True),
+                func.lower(Organisation.name).contains(query, autoescape=True),
             )
         )
     return paginate(statement, page, per_page)
@@ -620,13 +951,6 @@ def revoke_role(actor: User, user: User, role: str) -> bool:
     return True
 
 
-def find_unconfirmed(email: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or user.email_confirmed_at is not None or not user.active:
-        return None
-    return user
-
-
 def audit_for_user(user: User, limit: int) -> list[AuditEvent]:
     """The latest events about this user, with the people involved loaded in one query."""
     return list(
@@ -648,12 +972,12 @@ def export_personal_data(user: User) -> dict:
     return export_data(user)
 
 
-def erase_account(user: User, password: str, now: datetime) -> None:
-    """Erase one's own account after confirming the password. The caller commits."""
+def erase_account(user: User, password: str, address: str, now: datetime) -> None:
+    """Erase one's own account after confirming the password. The caller commits, also after
+    an AuthError (wrong or throttled password), so the failure counts."""
     from .privacy import erase
 
-    if not verify_password(user.password_hash, password or ""):
-        raise DomainError(_l("Your current password is not correct."), field="password")
+    _check_own_password(user, password, address, now, "password", "account_erasure")
     erase(user, now)
     end_all_sessions(user)
     audit("account_erased", None, user)

@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -14,13 +15,15 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from app.core import i18n
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.core.forms import show_error
+from app.core.forms import commit_or_show, show_error
+from app.core.mail import absolute_url
 from app.core.security import ROLES, access, is_safe_next
 from app.extensions import db
 
-from . import services
+from . import messages, services, tasks  # noqa: F401 - messages and tasks register mails and jobs
 from .choices import (
     country_choices,
     kind_choices,
@@ -116,9 +119,8 @@ def check_email():
 def resend_confirmation():
     form = ResendConfirmationForm()
     if form.validate_on_submit():
-        user = services.find_unconfirmed(form.email.data)
-        if user is not None:
-            services.send_confirmation(user)
+        services.resend_confirmation(form.email.data, utcnow())
+        db.session.commit()
         flash(
             _("If this address has an unconfirmed account, we have sent a new link to it."),
             "success",
@@ -149,6 +151,13 @@ def confirm_email(token):
     return render_template("accounts/confirm.html", form=form)
 
 
+def _refusal(error: services.AuthError, status: int) -> tuple[int, dict]:
+    """Status and headers for a refused password: 429 with Retry-After when throttled."""
+    if isinstance(error, services.Throttled):
+        return 429, {"Retry-After": str(error.retry_after)}
+    return status, {}
+
+
 @bp.route("/signin", methods=["GET", "POST"])
 @access("anonymous")
 def signin():
@@ -165,9 +174,8 @@ def signin():
         except services.AuthError as error:
             db.session.commit()  # keep the failed attempt for throttling
             flash(str(error.message), "error")
-            return render_template("accounts/signin.html", form=form), (
-                429 if error.reason == "throttled" else 200
-            )
+            status, headers = _refusal(error, 200)
+            return render_template("accounts/signin.html", form=form), status, headers
         session.clear()  # a new session at sign-in: nothing from before carries over
         services.start_session(user)
         login_user(user)
@@ -195,7 +203,7 @@ def signout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, utcnow())
         db.session.commit()
         return render_template("accounts/forgot_sent.html")
     return render_template("accounts/forgot.html", form=form)
@@ -248,6 +256,7 @@ def profile():
             show_error(form, error)
         else:
             db.session.commit()
+            session.pop(i18n.SESSION_KEY, None)  # the saved language applies from now on
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template(
@@ -260,9 +269,20 @@ def profile():
 def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm()
+    status, headers = 400, {}
     if form.validate_on_submit():
         try:
-            services.change_password(user, form.current_password.data, form.new_password.data)
+            services.change_password(
+                user,
+                form.current_password.data,
+                form.new_password.data,
+                request.remote_addr or "",
+                utcnow(),
+            )
+        except services.AuthError as error:
+            db.session.commit()  # keep the failed check for throttling
+            show_error(form, error)
+            status, headers = _refusal(error, 400)
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
@@ -279,15 +299,20 @@ def change_password():
     profile_form = ProfileForm(obj=user)
     _fill_choices(profile_form, user)
     profile_form.organisation.data = user.organisation_id
-    return render_template(
-        "accounts/profile.html", form=profile_form, password_form=form, user=user
-    ), 400
+    return (
+        render_template("accounts/profile.html", form=profile_form, password_form=form, user=user),
+        status,
+        headers,
+    )
 
 
-@bp.route("/profile/data.json")
+@bp.route("/profile/data.json", methods=["POST"])
 @access("user")
 def personal_data():
-    """Everything the portal holds about the signed-in person, as a JSON file."""
+    """Everything the portal holds about the signed-in person, as a JSON file.
+
+    A POST (with the CSRF token), since it writes to the audit trail: a link followed by a
+    crawler, a prefetch or another site cannot trigger it."""
     import json
 
     data = services.export_personal_data(current_user._get_current_object())
@@ -305,10 +330,20 @@ def personal_data():
 def erase_account():
     """GET explains and asks for the password; only the button erases."""
     form = EraseAccountForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
-            services.erase_account(current_user._get_current_object(), form.password.data, utcnow())
+            services.erase_account(
+                current_user._get_current_object(),
+                form.password.data,
+                request.remote_addr or "",
+                utcnow(),
+            )
             db.session.commit()
+        except services.AuthError as error:
+            db.session.commit()  # keep the failed check for throttling
+            show_error(form, error)
+            status, headers = _refusal(error, 200)
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
@@ -317,7 +352,7 @@ def erase_account():
             session.clear()
             flash(_("Your account is erased. Thank you for learning with us."), "success")
             return redirect(url_for("core.home"))
-    return render_template("accounts/erase.html", form=form)
+    return render_template("accounts/erase.html", form=form), status, headers
 
 
 @bp.route("/privacy")
@@ -404,7 +439,93 @@ def approve_organisation(organisation_id):
     organisation = db.get_or_404(services.Organisation, organisation_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        services.approve_organisation(current_user._get_current_object(), organisation)
+        services.approve_organisation(current_user._get_current_object(), organisation, utcnow())
         db.session.commit()
         flash(_("%(name)s is now approved.", name=organisation.name), "success")
     return redirect(url_for("admin.organisations", pending=request.args.get("pending")))
+
+
+# --- membership: managers and coordinators decide who belongs to an organisation ---------------
+
+
+@bp.route("/organisation/members")
+@access("manager", "coordinator")
+def members():
+    actor = current_user._get_current_object()
+    pending = request.args.get("show") != "members"
+    result = services.members_page(actor, _page_arg(), current_app.config["PAGE_SIZE"], pending)
+    return render_template(
+        "accounts/members.html",
+        page=result,
+        pending=pending,
+        organisations=services.managed_organisations(actor),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/organisation/members/<int:user_id>/<any(grant, decline):decision>", methods=["POST"])
+@access("manager", "coordinator")
+def decide_membership(user_id, decision):
+    actor = current_user._get_current_object()
+    person = services.member_for(actor, user_id)
+    if person is None:
+        abort(404)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        name = person.name
+        granted = decision == "grant"
+        services.decide_membership(actor, person, granted, utcnow())
+        db.session.commit()
+        if granted:
+            flash(_("%(name)s is now a member.", name=name), "success")
+        else:
+            flash(_("%(name)s is no longer listed with the organisation.", name=name), "success")
+    show = request.args.get("show")
+    return redirect(url_for("accounts.members", show=show if show == "members" else None))
+
+
+@bp.route("/organisations/<int:organisation_id>/invitation", methods=["POST"])
+@access("manager", "coordinator")
+def invitation(organisation_id):
+    actor = current_user._get_current_object()
+    organisation = db.get_or_404(services.Organisation, organisation_id)
+    if not services.can_manage_members(actor, organisation.id):
+        abort(404)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        token = services.invitation_link_token(actor, organisation)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("accounts.members"))
+    db.session.commit()
+    days = current_app.config["INVITATION_MAX_AGE"] // (24 * 3600)
+    return render_template(
+        "accounts/invitation.html",
+        organisation=organisation,
+        link=absolute_url("accounts.join", token=token),
+        days=days,
+    )
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@access("user")
+def join(token):
+    """GET shows which organisation the invitation is for; only the button joins."""
+    user = current_user._get_current_object()
+    try:
+        organisation, inviter = services.read_invitation(token)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("accounts.profile"))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        ok, _joined = commit_or_show(lambda: services.accept_invitation(user, token, utcnow()))
+        if ok:
+            flash(_("You are now a member of %(name)s.", name=organisation.name), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template(
+        "accounts/join.html", organisation=organisation, inviter=inviter, form=form, user=user
+    )

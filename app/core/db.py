@@ -80,3 +80,39 @@ def begin_write(session) -> None:
             return  # already inside a write transaction: one rule calling another
         session.commit()
     session.connection(execution_options={IMMEDIATE: True})
+
+
+def write_apart(session, statement) -> None:
+    """Run one small write (a session's last activity) without upgrading a read transaction.
+
+    On SQLite a transaction that has read and then writes fails at once with "database is
+    locked" when another connection committed in between, whatever the busy timeout. So the
+    write joins the session's transaction only when that is already a writer; otherwise it
+    runs on a connection of its own, in a short transaction that begins as a writer and so
+    waits for the lock.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction() and session.connection().get_execution_options().get(IMMEDIATE):
+        session.execute(statement)
+        return
+    with session.get_bind().connect() as connection:
+        connection.execution_options(**{IMMEDIATE: True})
+        with connection.begin():
+            connection.execute(statement)
+
+
+def init_app(app) -> None:
+    """A request that may write (any method but GET, HEAD and OPTIONS) begins its transaction
+    as a writer: on SQLite it waits for the lock (the busy timeout) instead of failing when
+    another connection wrote since it first read, and on both databases a rule that calls
+    begin_write() continues the request's transaction instead of committing it half-way.
+    Register before anything that reads."""
+    from flask import request
+
+    from app.extensions import db
+
+    @app.before_request
+    def begin_writes_as_writer():
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            begin_write(db.session)

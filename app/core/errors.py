@@ -69,7 +69,32 @@ def register_error_handlers(app) -> None:
     def unexpected(error):
         reference = secrets.token_hex(6)
         log.exception("Unhandled error, reference %s", reference)
-        return _render(500, reference=reference)
+        _forget_the_database()
+        try:
+            return _render(500, reference=reference)
+        except Exception:  # the page itself failed: still answer, in plain words
+            log.exception("The error page failed too, reference %s", reference)
+            return PLAIN_500.format(reference=reference), 500, {"Content-Type": "text/html"}
+
+
+def _forget_the_database() -> None:
+    """Render the error page without touching the database, which may be what failed: drop
+    the transaction and show the page as to a signed-out visitor (the user is not loaded)."""
+    from flask import current_app, g
+
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone; the page must still render
+        log.warning("rollback failed while answering an error")
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
+PLAIN_500 = (
+    '<!doctype html><html lang="en"><title>Error</title><h1>Something went wrong</h1>'
+    "<p>Error reference: {reference}</p></html>"
+)
 
 
 # Flask-Login flashes this (through gettext) when a signed-out user opens a protected page.

@@ -1,10 +1,13 @@
 """Locale and time-zone selection, and the ?lang= switch."""
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
 from app.config import LANGUAGE_NAMES, LOCALES
+
+# The language a signed-in person picked from the menu, kept in the browser session only.
+SESSION_KEY = "lang"
 
 
 def normalise_locale(value: str | None) -> str | None:
@@ -16,14 +19,22 @@ def normalise_locale(value: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """Profile (signed in) > explicit choice (?lang= or cookie) > Accept-Language > en."""
+    """?lang= > this browser's choice > profile (signed in) > cookie > Accept-Language > en.
+
+    A signed-in person's choice from the language menu lasts for the browser session (it is
+    cleared at sign-in); their saved language, used for e-mails, changes only on the profile.
+    """
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = g.get("lang_choice")
     if chosen:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return current_user.locale
+    if current_user and current_user.is_authenticated:
+        browsing = normalise_locale(session.get(SESSION_KEY))
+        if browsing:
+            return browsing
+        if current_user.locale in LOCALES:
+            return current_user.locale
     cookie = normalise_locale(request.cookies.get(current_app.config["LANG_COOKIE"]))
     if cookie:
         return cookie
@@ -43,16 +54,13 @@ def select_timezone() -> str:
 def init_app(app) -> None:
     @app.before_request
     def take_language_choice():
+        """Remember ?lang= for this browser only: a GET never changes what is stored."""
         chosen = normalise_locale(request.args.get("lang"))
         if not chosen:
             return
         g.lang_choice = chosen
-        if current_user.is_authenticated and current_user.locale != chosen:
-            from app.accounts.services import set_locale
-            from app.extensions import db
-
-            set_locale(current_user, chosen)
-            db.session.commit()
+        if current_user.is_authenticated:
+            session[SESSION_KEY] = chosen
 
     @app.after_request
     def remember_language_choice(response):

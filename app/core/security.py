@@ -65,8 +65,10 @@ def access(*rules: str):
                 return current_app.login_manager.unauthorized()
             if roles and not any(current_user.has_role(role) for role in roles):
                 from app.accounts.services import record_denied_access
+                from app.core.db import begin_write
                 from app.extensions import db
 
+                begin_write(db.session)  # a GET that writes: begin as a writer (SQLite)
                 record_denied_access(current_user, request.path)
                 db.session.commit()
                 abort(403)

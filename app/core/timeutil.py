@@ -1,5 +1,6 @@
-"""Time-zone helpers."""
+"""Time-zone helpers, and the parsing of dates and instants that arrive in requests."""
 
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -70,3 +71,36 @@ def when_in(moment, zone: str, locale: str, date_format: str = "full") -> str:
 def zone_name(zone: str, locale: str) -> str:
     """A time zone as people name it, in their language ("Latvia Time", "hora de Letonia")."""
     return "UTC" if zone == "UTC" else get_timezone_location(ZoneInfo(zone), locale=locale)
+
+
+# Years we accept from people. Far outside them, a date moved to another time zone or to the
+# first day of the next month leaves what Python's datetime and the databases can hold
+# (year 1 in UTC+14 is before year 1 in UTC).
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+
+
+def in_range(value: date | datetime | None) -> bool:
+    """True when a date or an instant falls within the years we accept."""
+    return value is not None and MIN_YEAR <= value.year <= MAX_YEAR
+
+
+def parse_month(text: str | None) -> date | None:
+    """'2025-03' -> 1 March 2025; None when the text is not a month within the years we accept."""
+    try:
+        first = datetime.strptime(text or "", "%Y-%m").date()
+    except ValueError:
+        return None
+    return first if in_range(first) else None
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    """An ISO 8601 instant with its offset ('2025-03-04T09:00:00+01:00') as a UTC datetime;
+    None when the text is not one, has no offset, or falls outside the years we accept."""
+    try:
+        moment = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None or not in_range(moment):
+        return None
+    return moment.astimezone(UTC)  # a year within range cannot overflow here

@@ -17,6 +17,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from app.config import LOCALES
+from app.core.text import clean_text, has_visible
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,78}$")
 LEVELS = ("foundation", "intermediate", "advanced")
@@ -163,7 +164,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "class", "rel", "target"},
-    "img": {"src", "alt", "title", "width", "height"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
     "div": {"class"},
     "p": {"class"},
     "span": {"class"},
@@ -263,7 +264,8 @@ class _Reader:
 
     def text(self, data, key, path, what) -> str | None:
         value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
+        value = clean_text(value) if isinstance(value, str) else None  # NFC, no NUL or bidi
+        if not value or not has_visible(value):
             self.problem(path, _line(data, key), f"missing {what}")
             return None
         return value.strip()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
+from app.core.db import begin_write
 from app.core.errors import DomainError
 from app.extensions import db
 
@@ -175,12 +176,23 @@ def lesson_text(lesson: Lesson, locale: str, read: str | None = None) -> LessonT
 
 
 def open_lesson(user: User, enrolment: Enrolment, lesson: Lesson, now: datetime) -> LessonProgress:
-    """Record that the learner opened the lesson; remember it for 'continue where I left off'."""
-    progress = db.session.scalar(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+    """Record that the learner opened the lesson; remember it for 'continue where I left off'.
+
+    Reading a lesson again writes nothing; the first visit (or a change of the last lesson)
+    begins a write transaction first, so the page never upgrades a read (see core.db)."""
+
+    def find() -> LessonProgress | None:
+        return db.session.scalar(
+            select(LessonProgress).where(
+                LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+            )
         )
-    )
+
+    progress = find()
+    if progress is not None and enrolment.last_lesson_id == lesson.id:
+        return progress
+    begin_write(db.session)
+    progress = find()
     if progress is None:
         progress = LessonProgress(user_id=user.id, lesson_id=lesson.id, first_opened_at=now)
         db.session.add(progress)

@@ -1,7 +1,6 @@
 """Mentoring pages: find a mentor, book, see and manage sessions; the mentor's profile,
 availability and sessions. Views parse, call a service, and render or redirect."""
 
-from datetime import UTC, datetime
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -29,7 +28,7 @@ from app.core.errors import DomainError
 from app.core.forms import commit_or_show, show_error
 from app.core.pagination import Page
 from app.core.security import access
-from app.core.timeutil import zone_name
+from app.core.timeutil import parse_instant, zone_name
 from app.extensions import db
 
 from . import messages, services
@@ -57,14 +56,6 @@ PER_PAGE = 10
 
 def _viewer_zone() -> str:
     return str(get_timezone())
-
-
-def _parse_start(value: str | None) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value or "")
-    except ValueError:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo else None
 
 
 def _by_day(slots):
@@ -155,7 +146,7 @@ def book(mentor_id):
     form = BookingForm()
     if request.method == "GET":
         form.start.data = request.args.get("start", "")
-    start = _parse_start(form.start.data)
+    start = parse_instant(form.start.data)
     if start is None:
         flash(_("Please choose one of the free slots."), "error")
         return redirect(url_for("mentoring.mentor", mentor_id=mentor_id))
@@ -265,7 +256,7 @@ def reschedule(booking_id):
         abort(404)
     form = RescheduleForm()
     if form.validate_on_submit():
-        start = _parse_start(form.start.data)
+        start = parse_instant(form.start.data)
         if start is None:
             flash(_("Please choose one of the free slots."), "error")
         else:

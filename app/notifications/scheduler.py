@@ -1,5 +1,6 @@
 """The periodic jobs, run by APScheduler: in its own process (`flask scheduler run`) in
-production, or inside the development server (`make run`)."""
+production, or inside the development server (`make run`): the outbox dispatcher, and the jobs
+that domains register in app.core.jobs (for example the purge of expired sessions)."""
 
 import logging
 import os
@@ -28,9 +29,38 @@ def dispatch_job(app, worker: str) -> None:
             db.session.remove()
 
 
+def periodic_job(app, job) -> None:
+    """Run one job that a domain registered (app.core.jobs), then commit what it did."""
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            result = job.function(utcnow())
+            db.session.commit()
+            if result:
+                log.info("%s: %s", job.name, result)
+        finally:
+            db.session.remove()
+
+
 def add_jobs(scheduler, app, worker: str) -> None:
+    from app.core.jobs import periodic_jobs
+
     # misfire_grace_time=None: a run missed while the process was busy or down still happens
     # (APScheduler's default of 1 s silently drops it); one run at a time.
+    for job in periodic_jobs():
+        scheduler.add_job(
+            periodic_job,
+            "interval",
+            seconds=job.interval(app.config),
+            args=(app, job),
+            id=f"job-{job.name}",
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+            next_run_time=utcnow(),
+        )
     scheduler.add_job(
         dispatch_job,
         "interval",

@@ -8,7 +8,9 @@ claim and send never deliver a message twice:
 - claim: pending -> claimed (with who and when) in one UPDATE; on PostgreSQL the candidate rows
   are locked with FOR UPDATE SKIP LOCKED, on SQLite the UPDATE runs in BEGIN IMMEDIATE;
 - right before delivery: claimed -> sending, only if still ours;
-- after delivery: sending -> sent. A definite send failure goes back to pending with back-off.
+- after delivery: sending -> sent. A failed send goes back to pending with back-off, and gives
+  up (failed) after MAX_ATTEMPTS; a message that cannot even be built (a renderer error, a
+  header with a line break) gives up at once. Either way the batch goes on with the next one.
 - A claim older than the lease (the process died before sending) goes back to pending; a row
   left in sending (it died mid-send) becomes unknown and is not sent again.
 """
@@ -16,7 +18,6 @@ claim and send never deliver a message twice:
 import base64
 import logging
 import os
-import smtplib
 import socket
 import uuid
 from collections.abc import Callable
@@ -24,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core.db import begin_write
-from app.core.mail import build_message, deliver
+from app.core.mail import UnsafeHeaderError, build_message, deliver
 from app.extensions import db
 
 from .models import OutboxMessage
@@ -41,7 +42,6 @@ _RENDERERS: dict[str, Renderer] = {}
 LEASE = timedelta(minutes=10)
 BACKOFF_MINUTES = (1, 5, 15, 60)  # after the 1st, 2nd, 3rd and later failures
 MAX_ATTEMPTS = 6
-SEND_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def renderer(kind: str):
@@ -107,17 +107,34 @@ def plan(
 
 def void(key_prefix: str) -> int:
     """Withdraw the messages not yet sent whose key starts with the prefix."""
-    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     result = db.session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.key.like(escaped + "%", escape="\\"),
-            OutboxMessage.status == "pending",
-        )
+        .where(_key_starts_with(key_prefix), OutboxMessage.status == "pending")
         .values(status="void")
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def _key_starts_with(key_prefix: str):
+    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return OutboxMessage.key.like(escaped + "%", escape="\\")
+
+
+def purge_done(key_prefix: str, before: datetime, dry_run: bool = False) -> int:
+    """Delete the sent or withdrawn messages whose key starts with the prefix and that were due
+    before `before`; return how many went (or would go, on a dry run). Only for keys that are
+    never planned again once their time has passed: a deleted key could be planned anew."""
+    condition = (
+        _key_starts_with(key_prefix),
+        OutboxMessage.status.in_(("sent", "void")),
+        OutboxMessage.due_at < before,
+    )
+    if dry_run:
+        return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(*condition))
+    return db.session.execute(
+        delete(OutboxMessage).where(*condition).execution_options(synchronize_session=False)
+    ).rowcount
 
 
 @dataclass
@@ -198,29 +215,36 @@ def _move(message_id: int, worker: str, from_status: str, **values) -> bool:
 
 
 def send_claimed(message_id: int, worker: str, now: datetime, report: DispatchReport) -> None:
+    """Build and deliver one claimed message; whatever goes wrong stays with this message."""
     if not _move(message_id, worker, "claimed", status="sending", claimed_at=now):
         return  # our claim expired and another dispatcher took it over
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    kind, attempts = message.kind, message.attempts + 1
     try:
-        email = _RENDERERS[message.kind](message)
-        if email is None:
-            _move(message_id, worker, "sending", status="void")
-            report.void += 1
-            return
+        email = _RENDERERS[kind](message)
+    except Exception as error:
+        # It would fail the same way every time: give up at once, for a coordinator to see.
+        # Never the address or the text in the log: only which message and what failed.
+        db.session.rollback()
+        log.warning(
+            "outbox: message %s (%s) could not be built: %s", message_id, kind, error_name(error)
+        )
+        _give_up(message_id, worker, attempts, f"could not build the message: {error_name(error)}")
+        report.failed += 1
+        return
+    if email is None:
+        _move(message_id, worker, "sending", status="void")
+        report.void += 1
+        return
+    try:
         deliver(email)
-    except SEND_ERRORS as error:
-        attempts = message.attempts + 1
-        # Never the address or the text: only which message and what kind of failure.
-        log.warning("outbox: message %s (%s) failed: %s", message.id, message.kind, type(error))
+    except Exception as error:
+        # A definite failure (refused, 4xx/5xx, a bad certificate) or an unexpected one: the
+        # message was not handed over, so it is tried again later, up to MAX_ATTEMPTS times.
+        db.session.rollback()
+        log.warning("outbox: message %s (%s) failed: %s", message_id, kind, error_name(error))
         if attempts >= MAX_ATTEMPTS:
-            _move(
-                message_id,
-                worker,
-                "sending",
-                status="failed",
-                attempts=attempts,
-                last_error=type(error).__name__,
-            )
+            _give_up(message_id, worker, attempts, error_name(error))
             report.failed += 1
             return
         wait = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
@@ -233,12 +257,25 @@ def send_claimed(message_id: int, worker: str, now: datetime, report: DispatchRe
             due_at=now + timedelta(minutes=wait),
             claimed_by=None,
             claimed_at=None,
-            last_error=type(error).__name__,
+            last_error=error_name(error),
         )
         report.retried += 1
         return
-    _move(message_id, worker, "sending", status="sent", sent_at=now, attempts=message.attempts + 1)
+    _move(message_id, worker, "sending", status="sent", sent_at=now, attempts=attempts)
     report.sent += 1
+
+
+def _give_up(message_id: int, worker: str, attempts: int, reason: str) -> None:
+    """Mark a message failed for good, with a reason a coordinator can read."""
+    _move(message_id, worker, "sending", status="failed", attempts=attempts, last_error=reason)
+
+
+def error_name(error: Exception) -> str:
+    """What failed, for the log and the coordinators' page: never the exception's text, which
+    may quote an address or the message (our own header check names only the header)."""
+    if isinstance(error, UnsafeHeaderError):
+        return f"{type(error).__name__} ({error})"
+    return type(error).__name__
 
 
 def dispatch_due(now: datetime, worker: str | None = None, batch: int = 100) -> DispatchReport:

@@ -14,11 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organisation, User
+from app.calendar.ics import CalendarEvent
 from app.config import COUNTRIES, LOCALES
 from app.core.db import begin_write
 from app.core.errors import DomainError
 from app.core.pagination import Page, paginate
 from app.core.security import WEB_LINK_NEEDED, is_web_link
+from app.core.text import ONE_LINE_NEEDED, is_one_line
 from app.core.timeutil import is_valid_timezone
 from app.extensions import db
 from app.notifications import services as outbox
@@ -52,6 +54,9 @@ def _check(values: dict, now: datetime, creating: bool) -> None:
         raise DomainError(_l("Give the workshop a title in at least one language."), "title_en")
     if set(values["titles"]) - set(LOCALES) or values["language"] not in LOCALES:
         raise DomainError(_l("Choose a language from the list."), field="language")
+    for code, title in titles.items():  # a title becomes a mail subject: one line only
+        if not is_one_line(title):
+            raise DomainError(ONE_LINE_NEEDED, field=f"title_{code}")
     if values["kind"] not in KINDS:
         raise DomainError(_l("Choose a kind of event from the list."), field="kind")
     if values["mode"] not in MODES:
@@ -197,12 +202,14 @@ def in_audience(user: User, workshop: Workshop) -> bool:
         return True
     if user.country in workshop.audience_countries:
         return True
+    # Only a granted membership counts: choosing an organisation on the profile is a request.
+    organisation_id = user.member_organisation_id
     organisations = set(workshop.audience_organisations)
-    if user.organisation_id in organisations:
+    if organisation_id in organisations:
         return True
-    if user.organisation_id:
+    if organisation_id:
         parent = db.session.scalar(
-            select(Organisation.parent_id).where(Organisation.id == user.organisation_id)
+            select(Organisation.parent_id).where(Organisation.id == organisation_id)
         )
         return parent in organisations  # members of a network's member organisations
     return False
@@ -297,6 +304,25 @@ def registrations_of(user: User, workshop_ids: list[int]) -> dict[int, Registrat
         )
     )
     return {row.workshop_id: row for row in rows}
+
+
+def calendar_event_for(user: User, workshop: Workshop) -> CalendarEvent:
+    """The workshop as a calendar file for `user` (call it in their locale), or a DomainError.
+
+    A participant with a place gets it with the meeting link and themselves as the only
+    attendee; the organiser and coordinators get it without attendees. Those on the waiting list
+    have no place yet (they get the invitation by e-mail when one is theirs), so like everyone
+    else they get nothing: the view answers 404."""
+    from .messages import calendar_event
+
+    registration = registration_of(user, workshop)
+    if registration is not None and registration.status == "registered":
+        return calendar_event(workshop, user)
+    if can_manage(user, workshop):
+        event = calendar_event(workshop, user)
+        event.attendees = []  # never the participants, and the organiser is not one
+        return event
+    raise DomainError(_l("You are not registered for this workshop."))
 
 
 def waitlist_position(registration: Registration) -> int:
@@ -497,6 +523,8 @@ def message_participants(
     subject, body = (subject or "").strip(), (body or "").strip()
     if not subject or not body:
         raise DomainError(_l("Write a subject and a message."), field="subject")
+    if not is_one_line(subject):  # a line break in a mail subject would add headers
+        raise DomainError(ONE_LINE_NEEDED, field="subject")
     people = _registrations(workshop, ("registered",))
     for registration in people:
         outbox.plan(

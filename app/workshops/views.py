@@ -32,7 +32,7 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import commit_or_show, show_error
 from app.core.security import access
-from app.core.timeutil import zone_name
+from app.core.timeutil import in_range, parse_month, zone_name
 from app.courses.frameworks import DIGCOMP
 from app.courses.models import Course, Module
 from app.courses.services import pick
@@ -143,10 +143,10 @@ def index():
 def month():
     zone = ZoneInfo(str(get_timezone()))
     today = utcnow().astimezone(zone).date()
-    try:
-        first = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        first = today.replace(day=1)
+    asked = request.args.get("month")
+    first = parse_month(asked) if asked else today.replace(day=1)
+    if first is None:  # not a month, or one outside the years we keep a calendar for
+        abort(404)
     weeks = monthcalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     start = datetime.combine(weeks[0][0], datetime.min.time(), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(
@@ -166,8 +166,8 @@ def month():
         by_day=by_day,
         title=format_date(first, "LLLL y", locale=locale),
         day_names=[get_day_names("wide", locale=locale)[i] for i in range(7)],
-        previous=previous.strftime("%Y-%m"),
-        following=following.strftime("%Y-%m"),
+        previous=previous.strftime("%Y-%m") if in_range(previous) else None,
+        following=following.strftime("%Y-%m") if in_range(following) else None,
         zone=zone_name(str(get_timezone()), locale),
     )
 
@@ -212,12 +212,11 @@ def detail(workshop_id):
 @access("user")
 def ics_file(workshop_id):
     workshop = _workshop_or_404(workshop_id)
-    registration = services.registration_of(current_user, workshop)
-    participant = registration is not None and registration.status == "registered"
     with force_locale(current_user.locale):
-        event = messages.calendar_event(workshop, current_user)
-        if not (participant or services.can_manage(current_user, workshop)):
-            event.location = messages.place_of(workshop, participant=False)
+        try:
+            event = services.calendar_event_for(current_user, workshop)
+        except DomainError:
+            abort(404)  # only participants, the organiser and coordinators have it
         data = ics.single(event)
     response = Response(data, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'attachment; filename="event.ics"'
@@ -521,8 +520,11 @@ def message(workshop_id):
             flash(
                 _("Your message is on its way to %(count)s participants.", count=count), "success"
             )
-    else:
-        flash(_("Write a subject and a message."), "error")
+    else:  # what is wrong with a filled-in message (a line break in the subject ...), if anything
+        filled = (form.subject.data or "").strip() and (form.body.data or "").strip()
+        problems = [str(e) for errors in form.errors.values() for e in errors] if filled else []
+        for problem in problems or [_("Write a subject and a message.")]:
+            flash(problem, "error")
     return redirect(url_for("workshops.registrations", workshop_id=workshop.id))
 
 

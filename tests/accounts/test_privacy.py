@@ -56,7 +56,8 @@ def test_the_export_holds_the_persons_data_and_nobody_elses(
     learner_id, _other, _workshop = busy_person(app, make_user, make_mentor, make_workshop)
     client = app.test_client()
     login_as(client, learner_id)
-    response = client.get("/profile/data.json")
+    assert client.get("/profile/data.json").status_code == 405  # a link cannot trigger it
+    response = client.post("/profile/data.json")
     assert response.headers["Content-Disposition"].startswith("attachment")
     data = json.loads(response.data)
     text = response.get_data(as_text=True)

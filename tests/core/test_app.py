@@ -71,6 +71,18 @@ def test_production_sets_secure_cookies_and_hsts(tmp_path, monkeypatch):
     assert "Strict-Transport-Security" in app.test_client().get("/healthz").headers
 
 
+def test_secrets_from_the_environment_stay_strings(tmp_path, monkeypatch):
+    digits = "1234567890" * 4
+    monkeypatch.setenv("DOIMPACT_ENV", "production")
+    monkeypatch.setenv("DOIMPACT_SECRET_KEY", digits)
+    monkeypatch.setenv("DOIMPACT_SMTP_PASSWORD", "0012")
+    monkeypatch.setenv("DOIMPACT_MAIL_SENDER", "true")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == digits
+    assert app.config["SMTP_PASSWORD"] == "0012" and app.config["MAIL_SENDER"] == "true"
+    assert app.test_client().get("/healthz").status_code == 200
+
+
 def test_environment_variables_override_configuration(tmp_path, monkeypatch):
     monkeypatch.setenv("DOIMPACT_MAIL_BACKEND", "memory")
     monkeypatch.setenv("DOIMPACT_PAGE_SIZE", "7")
@@ -145,3 +157,23 @@ def test_unexpected_error_gets_a_generic_translated_page_with_a_reference(app_fa
     assert "secret internals" not in html and 'lang="sv"' in html
     reference = re.search(r"[0-9a-f]{12}", html).group(0)
     assert reference in caplog.text
+
+
+def test_error_page_renders_without_the_database_that_failed(
+    app, app_factory, make_user, login_as, tmp_path, caplog
+):
+    """A signed-in request whose database fails still gets the translated 500 page: the page
+    itself never goes back to the database (the user is not loaded again)."""
+    client = app.test_client()
+    login_as(client, make_user(locale="lv"))
+    broken = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
+    broken.testing = False  # let the error handler answer, as in production
+    broken_client = broken.test_client()
+    for cookie in client._cookies.values():
+        broken_client.set_cookie(cookie.key, cookie.value)
+    response = broken_client.get("/learning?lang=lv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert 'lang="lv"' in html and "Error reference" not in html  # the Latvian page
+    reference = re.search(r"[0-9a-f]{12}", html).group(0)
+    assert reference in caplog.text and "error page failed" not in caplog.text

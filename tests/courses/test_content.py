@@ -256,3 +256,9 @@ def test_markdown_is_sanitised_and_external_links_marked():
     assert 'class="external"' in html and 'rel="external noopener noreferrer"' in html
     assert 'href="/courses/demo/lessons/next"' in html
     assert context["links"] == ["next"]
+
+
+def test_course_images_keep_lazy_loading_through_the_sanitiser():
+    html, context = render_markdown("![A chart](images/chart.png)", "demo")
+    assert '<img alt="A chart" loading="lazy" src="/courses/demo/media/chart.png">' in html
+    assert context["images"] == ["images/chart.png"]

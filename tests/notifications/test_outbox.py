@@ -200,3 +200,95 @@ def test_coordinators_see_undelivered_messages_and_send_them_again(app, login_as
     with app.app_context():
         assert db.session.get(OutboxMessage, message_id).status == "pending"
     assert "nothing needs your attention" in client.get("/admin/messages").get_data(as_text=True)
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_the_batch_goes_on(ctx, outbox, caplog):
+    """A subject with a line break (an e-mail header error) used to stop the whole batch."""
+    now = utcnow()
+    plan_prepared("note:before", now - timedelta(minutes=2))
+    poison = services.plan(
+        "note:poison",
+        "prepared",
+        now - timedelta(minutes=1),
+        payload=services.prepared_payload(
+            "person@example.org", "Hello\r\nBcc: x@example.org", "Hi"
+        ),
+    )
+    plan_prepared("note:after", now)
+    db.session.commit()
+    poison_id = poison.id
+    with caplog.at_level("WARNING", logger="app.notifications.services"):
+        report = services.dispatch_due(now)
+    assert (report.sent, report.failed, report.retried) == (2, 1, 0)
+    assert sorted(m["Subject"] for m in outbox) == ["note:after", "note:before"]
+    assert not any(m["Bcc"] or b"x@example.org" in bytes(m) for m in outbox)
+    poison = db.session.get(OutboxMessage, poison_id, populate_existing=True)
+    assert poison.status == "failed" and poison.attempts == 1  # given up at once
+    assert poison.last_error == (
+        "could not build the message: UnsafeHeaderError (Subject holds a control character)"
+    )
+    assert services.problems() == [poison]
+    # The log names the message, never its address or text.
+    assert str(poison_id) in caplog.text
+    assert "example.org" not in caplog.text and "Hello" not in caplog.text
+    # Nothing is left "sending", so nothing turns "unknown" once the lease has passed.
+    later = now + services.LEASE + timedelta(minutes=1)
+    assert services.dispatch_due(later).unknown == 0
+    assert statuses(ctx) == Counter({"sent": 2, "failed": 1})
+
+
+def test_a_coordinators_retry_of_a_message_that_cannot_be_built_fails_again_once(ctx, outbox):
+    now = utcnow()
+    payload = services.prepared_payload("person@example.org", "Line\nbreak", "Hi")
+    message = services.plan("note:retried", "prepared", now, payload=payload)
+    db.session.commit()
+    services.dispatch_due(now)
+    assert services.retry(message.id, now + timedelta(minutes=5))
+    db.session.commit()
+    report = services.dispatch_due(now + timedelta(minutes=5))
+    assert (report.failed, report.retried, report.sent) == (1, 0, 0)
+    for hours in (1, 2, 3):  # no loop: it stays given up until someone acts again
+        assert not services.dispatch_due(now + timedelta(hours=hours))
+    db.session.refresh(message)
+    assert message.status == "failed" and message.attempts == 1
+    assert message.last_error.startswith("could not build the message:")
+    assert outbox == []
+
+
+def test_a_renderer_that_raises_fails_its_message_only(ctx, outbox):
+    @services.renderer("test-broken")
+    def broken(message):
+        raise KeyError("a field the template needs")
+
+    now = utcnow()
+    services.plan("broken:1", "test-broken", now - timedelta(seconds=1))
+    plan_prepared("note:fine", now)
+    db.session.commit()
+    report = services.dispatch_due(now)
+    assert (report.sent, report.failed) == (1, 1)
+    broken_row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.key == "broken:1"))
+    assert broken_row.status == "failed"
+    assert broken_row.last_error == "could not build the message: KeyError"
+    assert [m["Subject"] for m in outbox] == ["note:fine"]
+
+
+def test_an_unexpected_delivery_error_is_retried_with_back_off_and_does_not_stop_the_batch(
+    app_factory,
+):
+    app = app_factory(MAIL_BACKEND="carrier-pigeon")  # deliver() raises RuntimeError
+    now = utcnow()
+    with app.app_context():
+        plan_prepared("note:one", now)
+        plan_prepared("note:two", now)
+        db.session.commit()
+        report = services.dispatch_due(now)
+        assert report.retried == 2
+        rows = db.session.scalars(select(OutboxMessage)).all()
+        assert {(row.status, row.attempts, row.last_error) for row in rows} == {
+            ("pending", 1, "RuntimeError")
+        }
+        moment = now
+        for _attempt in range(services.MAX_ATTEMPTS - 1):
+            moment += timedelta(hours=2)
+            services.dispatch_due(moment)
+        assert statuses(app) == Counter({"failed": 2})

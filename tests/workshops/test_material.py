@@ -1,7 +1,11 @@
 """Material uploads: checked by content, stored by hash under the instance folder, never
 overwritten, downloaded only by those allowed, with a safe Content-Disposition."""
 
+import functools
 import io
+import struct
+import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -195,3 +199,164 @@ def test_course_module_material_is_for_its_learners(app, login_as, make_user, sy
     assert "Checklist" in enrolled.get("/courses/sample").get_data(True)
     assert fetch(enrolled, f"/materials/{material.id}").status_code == 200
     assert fetch(outsider, f"/materials/{material.id}").status_code == 404
+
+
+# --- decompression bombs (issue 11, item 2) -----------------------------------------------------
+
+MIB = 2**20
+ODT = b"application/vnd.oasis.opendocument.text"
+
+
+def zipped(entries, zip64: bool = False) -> bytes:
+    """A zip archive of (name, bytes or a function writing into the open entry, method)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content, method in entries:
+            info = zipfile.ZipInfo(name)
+            info.compress_type = method
+            with archive.open(info, "w", force_zip64=zip64) as entry:
+                if callable(content):
+                    content(entry)
+                else:
+                    entry.write(content)
+    return buffer.getvalue()
+
+
+def zeros(megabytes: int, first: bytes = b""):
+    """Write `first` then that many MiB of zeros, one MiB at a time (the test stays small too)."""
+
+    def write(entry):
+        entry.write(first)
+        for _ in range(megabytes):
+            entry.write(bytes(MIB))
+
+    return write
+
+
+@functools.cache
+def odt_bomb() -> bytes:
+    """The file of the issue: about 300 KB, whose `mimetype` part unpacks to 300 MiB."""
+    return zipped(
+        [
+            ("mimetype", zeros(300, first=ODT), zipfile.ZIP_DEFLATED),
+            ("content.xml", b"<office:document-content/>", zipfile.ZIP_DEFLATED),
+        ]
+    )
+
+
+def declared_as(data: bytes, name: str, size: int) -> bytes:
+    """The same archive with `name` declaring `size` unpacked bytes (a lie) in both headers."""
+    patched = bytearray(data)
+    (at,) = struct.unpack_from("<L", data, len(data) - 6)  # the central directory's offset
+    while True:
+        name_length, extra_length, comment_length = struct.unpack_from("<3H", data, at + 28)
+        if data[at + 46 : at + 46 + name_length] == name.encode():
+            (local,) = struct.unpack_from("<L", data, at + 42)
+            struct.pack_into("<L", patched, at + 24, size)
+            struct.pack_into("<L", patched, local + 22, size)
+            return bytes(patched)
+        at += 46 + name_length + extra_length + comment_length
+
+
+def lying_docx() -> bytes:
+    """Declares 1,000 bytes for its document but unpacks to 300 MiB."""
+    archive = zipped(
+        [
+            ("[Content_Types].xml", b"<Types/>", zipfile.ZIP_DEFLATED),
+            ("word/document.xml", zeros(300, first=b"<document>"), zipfile.ZIP_DEFLATED),
+        ]
+    )
+    return declared_as(archive, "word/document.xml", 1000)
+
+
+def many_parts_docx() -> bytes:
+    parts = [(f"word/media/p{i}.xml", b"", zipfile.ZIP_STORED) for i in range(20_000)]
+    return zipped([("[Content_Types].xml", b"<Types/>", zipfile.ZIP_STORED), *parts])
+
+
+def packed_odt(method) -> bytes:
+    return zipped(
+        [
+            ("mimetype", ODT, zipfile.ZIP_STORED),
+            ("content.xml", b"<office:document-content/>" * 100, method),
+        ]
+    )
+
+
+TOO_MUCH = "unpacks to far more data, or holds far more parts"
+UNUSUAL = "compressed or encrypted in a way office programs do not use"
+
+
+@pytest.mark.parametrize(
+    ("build", "name", "message"),
+    [
+        (odt_bomb, "notes.odt", TOO_MUCH),
+        (lying_docx, "notes.docx", TOO_MUCH),
+        (many_parts_docx, "notes.docx", TOO_MUCH),
+        (lambda: packed_odt(zipfile.ZIP_BZIP2), "notes.odt", UNUSUAL),
+        (lambda: packed_odt(zipfile.ZIP_LZMA), "notes.odt", UNUSUAL),
+    ],
+    ids=["300-MiB-mimetype", "declared-size-lies", "20000-parts", "bzip2", "lzma"],
+)
+def test_a_decompression_bomb_is_refused_quickly_with_bounded_memory(
+    app, trainer_client, build, name, message
+):
+    client, workshop_id = trainer_client
+    data = build()
+    assert len(data) < 3 * MIB  # a small upload...
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        page = upload(client, workshop_id, data, name).get_data(True)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert message in page  # ...refused with a clear message,
+    assert "The file is published." not in page
+    assert materials(app) == [] and stored_blobs(app) == []  # nothing kept,
+    assert peak < 50 * MIB, f"peak {peak / MIB:.0f} MiB"  # without unpacking it,
+    assert elapsed < 5, f"{elapsed:.1f} s"  # at once
+
+
+def test_office_files_as_office_programs_write_them_are_accepted(app, trainer_client, monkeypatch):
+    client, workshop_id = trainer_client
+    odt = zipped(
+        [
+            ("mimetype", ODT, zipfile.ZIP_STORED),
+            ("content.xml", b"<office:document-content/>" * 1000, zipfile.ZIP_DEFLATED),
+            ("META-INF/manifest.xml", b"<manifest:manifest/>", zipfile.ZIP_DEFLATED),
+        ]
+    )
+    pptx = zipped(
+        [
+            ("[Content_Types].xml", b"<Types/>", zipfile.ZIP_DEFLATED),
+            ("ppt/presentation.xml", b"<p:presentation/>" * 1000, zipfile.ZIP_DEFLATED),
+            ("ppt/media/image1.png", PNG * 100, zipfile.ZIP_STORED),
+        ]
+    )
+    # Some programs write ZIP64 records even for small files: force them on.
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 5)
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)
+    xlsx = zipped(
+        [
+            ("[Content_Types].xml", b"<Types/>", zipfile.ZIP_DEFLATED),
+            ("xl/workbook.xml", b"<workbook/>" * 100, zipfile.ZIP_DEFLATED),
+        ],
+        zip64=True,
+    )
+    assert b"PK\x06\x06" in xlsx  # a ZIP64 end record
+    for data, name in ((odt, "notes.odt"), (pptx, "slides.pptx"), (xlsx, "table.xlsx")):
+        assert "The file is published." in upload(client, workshop_id, data, name).get_data(True)
+    assert [m.filename for m in materials(app)] == ["notes.odt", "slides.pptx", "table.xlsx"]
+
+
+def test_a_damaged_or_mislabelled_archive_does_not_match_its_name(app, trainer_client):
+    client, workshop_id = trainer_client
+    good = docx_bytes()
+    damaged = good.replace(b"<document/>", b"<documenT/>")  # the checksum no longer matches
+    wrong_type = zipped([("mimetype", b"application/zip", zipfile.ZIP_STORED)])
+    for data, name in ((damaged, "notes.docx"), (good, "table.xlsx"), (wrong_type, "x.odt")):
+        page = upload(client, workshop_id, data, name).get_data(True)
+        assert "does not match its name" in page
+    assert materials(app) == [] and stored_blobs(app) == []

@@ -97,6 +97,7 @@ def test_audience_and_drafts(app, ctx, make_user, make_workshop, make_org):
     outsider = person(make_user(country="IT"))
     member = person(make_user(country="IT"))
     member.organisation_id = member_org
+    member.organisation_granted_at = utcnow()
     lithuanian = person(make_user(country="LT"))
     db.session.commit()
     with pytest.raises(DomainError, match="certain organisations or countries"):
