@@ -56,7 +56,7 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app.accounts import services as account_services
     from app.core import db as core_db
-    from app.core import i18n, security
+    from app.core import fields, i18n, security, timeutil
     from app.core.db import utcnow
     from app.core.errors import register_error_handlers
 
@@ -83,7 +83,9 @@ def register_extensions(app: Flask) -> None:
         return account_services.load_session_user(token, utcnow())
 
     i18n.init_app(app)
+    app.jinja_env.globals.update(timeutil.template_globals())  # time ranges, zone wording
     security.init_app(app)
+    fields.init_app(app)  # filter_field() for search and filter forms
     register_error_handlers(app)
 
 

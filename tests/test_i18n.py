@@ -222,7 +222,8 @@ def test_dates_are_formatted_by_babel_in_the_users_locale_and_time_zone(
         db.session.commit()
     login_as(client, user)
     html = client.get("/profile").get_data(as_text=True)
-    assert "2025. gada 14. marts 17:05:09" in html  # 15:05 UTC is 17:05 in Riga
+    assert "2025. gada 14. marts 17:05" in html  # 15:05 UTC is 17:05 in Riga
+    assert "17:05:09" not in html  # the consent time is shown without seconds
 
 
 # --- no English left --------------------------------------------------------------------------
@@ -270,7 +271,9 @@ def english_leftovers(text: str, locale: str) -> list[str]:
                 fixed = fixed.strip(" .,:")
                 if any(fixed in target for target in targets):
                     continue  # the translation uses the same word ("participants" in Catalan)
-                if len(fixed) >= 12 and fixed in text:
+                # A whole word or phrase: "Organisations" inside Swedish "Organisationsansvarig" is
+                # not English left over.
+                if len(fixed) >= 12 and re.search(rf"(?<!\w){re.escape(fixed)}(?!\w)", text):
                     found.append(fixed)
     return found
 

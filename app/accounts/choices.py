@@ -1,10 +1,13 @@
 """Translated choice lists for account forms (countries, kinds, languages, time zones)."""
 
+from functools import cache
+
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.config import COUNTRIES, LANGUAGE_NAMES, LOCALES
+from app.core.catalogs import locale_code
 from app.core.timeutil import timezone_choices
 
 from .models import ORGANISATION_KINDS
@@ -26,15 +29,26 @@ ROLE_LABELS = {
 }
 
 
+@cache
+def _territories(locale: str) -> dict:
+    return Locale.parse(locale).territories
+
+
 def country_name(code: str) -> str:
     if code == "other":
         return str(_l("Other country"))
-    return Locale.parse(str(get_locale())).territories.get(code, code)
+    return _territories(locale_code()).get(code, code)
+
+
+@cache
+def _country_choices(locale: str, blank: bool) -> tuple[tuple[str, str], ...]:
+    # Country names come from CLDR and our catalogs, both fixed for the life of the process.
+    choices = [(code, country_name(code)) for code in COUNTRIES]
+    return tuple([("", str(_l("Choose a country"))), *choices] if blank else choices)
 
 
 def country_choices(blank: bool = False) -> list[tuple[str, str]]:
-    choices = [(code, country_name(code)) for code in COUNTRIES]
-    return [("", str(_l("Choose a country"))), *choices] if blank else choices
+    return list(_country_choices(locale_code(), blank))
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -46,8 +60,13 @@ def locale_choices() -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES[code]) for code in LOCALES]
 
 
-def tz_choices() -> list[tuple[str, str]]:
-    return list(timezone_choices(str(get_locale())))
+def second_locale_choices() -> list[tuple[str, str]]:
+    return [("", str(_l("No second language"))), *locale_choices()]
+
+
+def tz_choices(current: str | None = None) -> dict:
+    """Time-zone option groups in the reader's language; `current` keeps an older stored name."""
+    return timezone_choices(str(get_locale()), current)
 
 
 def organisation_choices(organisations) -> list[tuple[str, str]]:
@@ -84,6 +103,7 @@ AUDIT_LABELS = {
     "invitation_created": _l("Invitation link to an organisation made"),
     "data_exported": _l("Personal data downloaded"),
     "account_erased": _l("Account erased"),
+    "content_synced": _l("Course content imported"),
 }
 
 

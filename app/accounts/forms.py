@@ -26,10 +26,12 @@ class ProfileForm(BaseForm):
         _l("Supporting network (optional)"), coerce=_optional_int, validate_choice=False
     )
     locale = SelectField(_l("Preferred language"), validators=[required()])
+    second_locale = SelectField(_l("Second language"), default="")
     timezone = SelectField(_l("Time zone"), validators=[required()])
 
 
 class SignupForm(ProfileForm):
+    second_locale = None  # chosen later on the profile: sign-up stays short
     email = EmailField(
         _l("E-mail address"), validators=[required(), valid_email(), max_length(254)]
     )

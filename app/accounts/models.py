@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     locale: Mapped[str] = mapped_column(String(8), default="en")
+    # Read before the built-in fallback chain when a text is missing in `locale`; None: no choice.
+    second_locale: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_version: Mapped[str] = mapped_column(String(32))

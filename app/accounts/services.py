@@ -758,10 +758,15 @@ def load_session_user(token: str, now: datetime) -> User | None:
 
     The last activity is written at most once a minute, so reading pages stays cheap.
     """
-    row = db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(UserSession.token_hash == _key(token))
+    # One query: the session, its user and the user's roles (the menu asks for them).
+    row = (
+        db.session.execute(
+            select(UserSession)
+            .options(joinedload(UserSession.user).joinedload(User.roles))
+            .where(UserSession.token_hash == _key(token))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if row is None:
         return None
@@ -892,16 +897,27 @@ def update_profile(
     country: str,
     locale: str,
     timezone: str,
+    second_locale: str | None = None,
     organisation_id: int | None = None,
     new_organisation: NewOrganisation | None = None,
 ) -> None:
+    """Save the profile. `second_locale` (or None) is read before the built-in fallback chain."""
     name = " ".join(name.split())
     if not name:
         raise DomainError(_l("Please enter your name."), field="name")
     _check_profile_values(country, locale, timezone)
+    second_locale = second_locale or None
+    if second_locale is not None and second_locale not in LOCALES:
+        raise DomainError(_l("Please choose a language from the list."), field="second_locale")
+    if second_locale == locale:
+        raise DomainError(
+            _l("Choose a second language other than your preferred language."),
+            field="second_locale",
+        )
     user.name = name
     user.country = country
     user.locale = locale
+    user.second_locale = second_locale
     user.timezone = timezone
     ask_to_join(user, _resolve_organisation(organisation_id, new_organisation, user))
 

@@ -1,5 +1,7 @@
 """Sign-up, confirmation, sign-in and out, password reset, profile and privacy notice."""
 
+from urllib.parse import urlencode
+
 from flask import (
     Blueprint,
     abort,
@@ -30,6 +32,7 @@ from .choices import (
     locale_choices,
     organisation_choices,
     parent_choices,
+    second_locale_choices,
     tz_choices,
 )
 from .forms import (
@@ -55,7 +58,9 @@ def _fill_choices(form: ProfileForm, user=None) -> None:
     form.organisation.choices = organisation_choices(services.selectable_organisations(user))
     form.org_parent.choices = parent_choices(services.second_tier_organisations())
     form.locale.choices = locale_choices()
-    form.timezone.choices = tz_choices()
+    if form.second_locale is not None:  # the profile has it; sign-up leaves it for later
+        form.second_locale.choices = second_locale_choices()
+    form.timezone.choices = tz_choices(user.timezone if user else None)
 
 
 def _organisation_args(form: ProfileForm) -> dict:
@@ -187,6 +192,26 @@ def signin():
     return render_template("accounts/signin.html", form=form)
 
 
+def _moved_to(endpoint: str):
+    """A permanent redirect from an address people type to the real page, query string kept."""
+    query = urlencode(list(request.args.items(multi=True)))
+    target = url_for(endpoint)
+    return redirect(f"{target}?{query}" if query else target, code=301)
+
+
+@bp.route("/login")
+@bp.route("/sign-in")
+@access("public")
+def signin_alias():
+    return _moved_to("accounts.signin")
+
+
+@bp.route("/register")
+@access("public")
+def signup_alias():
+    return _moved_to("accounts.signup")
+
+
 @bp.route("/signout", methods=["POST"])
 @access("user")
 def signout():
@@ -249,6 +274,7 @@ def profile():
                 country=form.country.data,
                 locale=form.locale.data,
                 timezone=form.timezone.data,
+                second_locale=form.second_locale.data,
                 **_organisation_args(form),
             )
         except DomainError as error:

@@ -82,6 +82,16 @@ def begin_write(session) -> None:
     session.connection(execution_options={IMMEDIATE: True})
 
 
+def writing(session) -> bool:
+    """True when the session's transaction began as a writer (see begin_write): a view that
+    only read needs no commit."""
+    if isinstance(session, scoped_session):
+        session = session()
+    return session.in_transaction() and bool(
+        session.connection().get_execution_options().get(IMMEDIATE)
+    )
+
+
 def write_apart(session, statement) -> None:
     """Run one small write (a session's last activity) without upgrading a read transaction.
 

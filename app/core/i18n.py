@@ -1,5 +1,7 @@
 """Locale and time-zone selection, and the ?lang= switch."""
 
+from urllib.parse import quote_plus, urlencode
+
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -52,6 +54,11 @@ def select_timezone() -> str:
 
 
 def init_app(app) -> None:
+    from app.core import catalogs, fallback
+
+    fallback.init_app(app)  # pick, lang_attr, lang_badge, shown for templates
+    catalogs.init_app(app)  # _(), ngettext() ... in templates, after babel.init_app
+
     @app.before_request
     def take_language_choice():
         """Remember ?lang= for this browser only: a GET never changes what is stored."""
@@ -95,9 +102,25 @@ def language_in_words(code: str) -> str:
 
 
 def lang_url(locale: str) -> str:
-    """Return the current URL with ?lang= set to the given locale."""
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [locale]
-    from urllib.parse import urlencode
+    """Return the current URL with ?lang= set to the given locale.
 
-    return request.path + "?" + urlencode(args, doseq=True)
+    Every page links all seven languages twice; the query around `lang` is encoded once."""
+    around = g.get("_lang_url_around")
+    if around is None:
+        around = g._lang_url_around = _around_lang()
+    return around[0] + quote_plus(locale) + around[1]
+
+
+def _around_lang() -> tuple[str, str]:
+    """What comes before and after the value of `lang` in this URL with `lang` set (it keeps
+    its place when the query has it, else comes last)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = []
+    keys = list(args)
+    at = keys.index("lang")
+    before = urlencode({key: args[key] for key in keys[:at]}, doseq=True)
+    after = urlencode({key: args[key] for key in keys[at + 1 :]}, doseq=True)
+    return (
+        request.path + "?" + (before + "&" if before else "") + "lang=",
+        "&" + after if after else "",
+    )

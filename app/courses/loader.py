@@ -167,7 +167,10 @@ ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "title", "width", "height", "loading"},
     "div": {"class"},
     "p": {"class"},
-    "span": {"class"},
+    # lang: a title of a source published in one language only (an English guide in a Latvian
+    # lesson) is marked as such, so screen readers pronounce it right and readers see why.
+    "span": {"class", "lang"},
+    "em": {"lang"},
     "th": {"align", "scope"},
     "td": {"align"},
     "code": {"class"},

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.core.db import begin_write
 from app.core.errors import DomainError
+from app.core.fallback import fallback_chain, pick
 from app.extensions import db
 
 from .models import (
@@ -26,25 +27,8 @@ from .models import (
     QuizAttempt,
 )
 
-# A lesson missing in the learner's language is read in the next one of the chain.
-FALLBACKS = {"ca": ("ca", "es", "en")}
 DIGCOMP_AREAS = ("1", "2", "3", "4", "5")
 MAX_SECONDS_PER_LESSON = 3600
-
-
-def fallback_chain(locale: str) -> tuple[str, ...]:
-    return FALLBACKS.get(locale, (locale, "en") if locale != "en" else ("en",))
-
-
-def pick(texts: dict, locale: str) -> tuple[str, str]:
-    """Return (text, locale used) from a {locale: text} mapping along the fallback chain."""
-    for candidate in fallback_chain(locale):
-        if texts.get(candidate):
-            return texts[candidate], candidate
-    if texts:
-        first = sorted(texts)[0]
-        return texts[first], first
-    return "", locale
 
 
 # --- catalog ---------------------------------------------------------------------------------
@@ -59,18 +43,18 @@ class CatalogFilters:
     twin: bool = False
 
 
-def catalog(filters: CatalogFilters, locale: str, page: int, per_page: int):
-    """Active courses matching the filters, paginated. One query, whatever the course count."""
+def catalog(
+    filters: CatalogFilters, locale: str, page: int, per_page: int, second: str | None = None
+):
+    """Active courses matching the filters, paginated. One query, whatever the course count
+    (the worker's copy of the structure, see structure.py).
+
+    The search reads the texts the reader sees: their language, else their `second` one, ..."""
     from app.core.pagination import Page
 
-    courses = list(
-        db.session.scalars(
-            select(Course)
-            .where(Course.active.is_(True))
-            .options(selectinload(Course.modules))
-            .order_by(Course.position, Course.key)
-        )
-    )
+    from .structure import current
+
+    courses = current().catalog
     needle = filters.q.strip().lower()
     matching = []
     for course in courses:
@@ -84,7 +68,11 @@ def catalog(filters: CatalogFilters, locale: str, page: int, per_page: int):
             continue
         if needle:
             haystack = " ".join(
-                [pick(course.titles, locale)[0], pick(course.summaries, locale)[0], course.key]
+                [
+                    pick(course.titles, locale, second).text,
+                    pick(course.summaries, locale, second).text,
+                    course.key,
+                ]
             ).lower()
             if needle not in haystack:
                 continue
@@ -151,24 +139,35 @@ def require_enrolment(user: User, course: Course) -> Enrolment:
     return enrolment
 
 
-def lesson_text(lesson: Lesson, locale: str, read: str | None = None) -> LessonText | None:
-    """The lesson in the best language of the chain (one query).
+def lesson_text(
+    lesson: Lesson,
+    locale: str,
+    read: str | None = None,
+    second: str | None = None,
+    structure=None,
+) -> LessonText | None:
+    """The lesson in the best language of the chain (one query, none when the worker's
+    `structure` already holds the lesson's texts).
 
-    `read` asks for one language first, for a reader who wants the original or another version.
+    `read` asks for one language first, for a reader who wants the original or another version;
+    `second` is the reader's own second language, tried before the built-in chain.
     """
-    chain = fallback_chain(locale)
+    chain = fallback_chain(locale, second)
     if read and read not in chain:
         chain = (read, *chain)
     elif read:
         chain = (read, *(code for code in chain if code != read))
-    rows = {
-        row.locale: row
-        for row in db.session.scalars(
-            select(LessonText).where(
-                LessonText.lesson_id == lesson.id, LessonText.locale.in_(chain)
+    if structure is not None:
+        rows = structure.lesson_texts(lesson.id)
+    else:
+        rows = {
+            row.locale: row
+            for row in db.session.scalars(
+                select(LessonText).where(
+                    LessonText.lesson_id == lesson.id, LessonText.locale.in_(chain)
+                )
             )
-        )
-    }
+        }
     for candidate in chain:
         if candidate in rows:
             return rows[candidate]
@@ -301,24 +300,31 @@ class CourseProgress:
         return round(100 * (self.lessons_done + self.quizzes_passed) / total) if total else 0
 
 
-def progress_for(user: User, enrolments: list[Enrolment]) -> list[CourseProgress]:
-    """Progress of several enrolments in a fixed number of queries."""
+def progress_for(user: User, enrolments: list[Enrolment], structure=None) -> list[CourseProgress]:
+    """Progress of several enrolments in a fixed number of queries.
+
+    With the worker's `structure` (structure.current()) the courses are not read again."""
     if not enrolments:
         return []
     course_ids = [e.course_id for e in enrolments]
-    courses = {
-        c.id: c
-        for c in db.session.scalars(
-            select(Course)
-            .where(Course.id.in_(course_ids))
-            .options(selectinload(Course.modules).selectinload(Module.lessons))
-        )
-    }
+    if structure is not None:
+        courses = {course_id: structure.by_id[course_id] for course_id in course_ids}
+    else:
+        courses = {
+            c.id: c
+            for c in db.session.scalars(
+                select(Course)
+                .where(Course.id.in_(course_ids))
+                .options(selectinload(Course.modules).selectinload(Module.lessons))
+            )
+        }
     lesson_ids = [lesson.id for c in courses.values() for lesson in active_lessons(c)]
     done = {
         row.lesson_id: row
-        for row in db.session.scalars(
-            select(LessonProgress).where(
+        for row in db.session.execute(
+            select(
+                LessonProgress.lesson_id, LessonProgress.completed_at, LessonProgress.seconds_spent
+            ).where(
                 LessonProgress.user_id == user.id, LessonProgress.lesson_id.in_(lesson_ids or [0])
             )
         )
@@ -333,13 +339,16 @@ def progress_for(user: User, enrolments: list[Enrolment]) -> list[CourseProgress
             )
         )
     )
-    with_questions = set(
-        db.session.scalars(
-            select(Question.module_id).where(
-                Question.module_id.in_(module_ids or [0]), Question.active.is_(True)
+    if structure is not None:
+        with_questions = structure.with_questions
+    else:
+        with_questions = set(
+            db.session.scalars(
+                select(Question.module_id).where(
+                    Question.module_id.in_(module_ids or [0]), Question.active.is_(True)
+                )
             )
         )
-    )
     result = []
     for enrolment in enrolments:
         course = courses[enrolment.course_id]
@@ -362,7 +371,7 @@ def progress_for(user: User, enrolments: list[Enrolment]) -> list[CourseProgress
     return result
 
 
-def my_learning(user: User) -> tuple[list[CourseProgress], list[CourseProgress]]:
+def my_learning(user: User, structure=None) -> tuple[list[CourseProgress], list[CourseProgress]]:
     """(in progress, completed) for the learner, most recent first."""
     enrolments = list(
         db.session.scalars(
@@ -372,7 +381,7 @@ def my_learning(user: User) -> tuple[list[CourseProgress], list[CourseProgress]]
             .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
         )
     )
-    items = progress_for(user, enrolments)
+    items = progress_for(user, enrolments, structure)
     return (
         [i for i in items if not i.enrolment.completed_at],
         [i for i in items if i.enrolment.completed_at],
@@ -425,7 +434,7 @@ def issue_certificate(user: User, course: Course, now: datetime) -> Certificate:
     )
     if existing:
         return existing
-    title, _used = pick(course.titles, user.locale)
+    title = pick(course.titles, user.locale, user.second_locale).text
     certificate = Certificate(
         code=_new_code(),
         user_id=user.id,

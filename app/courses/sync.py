@@ -46,8 +46,20 @@ def sync_courses(sources: list[CourseSource]) -> list[str]:
         if course.active:
             course.active = False
             changes.append(f"course {course.key}: removed from content (history kept)")
+    if changes:
+        record_content_change(len(changes))
     db.session.flush()
     return changes
+
+
+def record_content_change(count: int, actor=None) -> None:
+    """Say that what learners read changed: workers rebuild their copy of the course structure
+    (see structure.py). Anything that writes courses, modules, lessons or questions calls it."""
+    from app.accounts.services import audit
+
+    from .structure import CONTENT_SYNCED
+
+    audit(CONTENT_SYNCED, actor, detail=f"{count} change(s)")
 
 
 def _sync_modules(course: Course, source: CourseSource, changes: list[str]) -> None:

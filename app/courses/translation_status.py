@@ -6,10 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.config import LOCALES
+from app.core.fallback import Picked, pick
 from app.extensions import db
 
 from .models import Course, Lesson, LessonText, Module, Question
-from .services import active_modules, pick
+from .services import active_modules
 
 TARGETS = [locale for locale in LOCALES if locale != "en"]
 
@@ -17,7 +18,7 @@ TARGETS = [locale for locale in LOCALES if locale != "en"]
 @dataclass
 class Row:
     kind: str  # course, module, lesson, quiz
-    label: str
+    label: Picked  # the item's title, and the language it is shown in
     states: dict = field(default_factory=dict)  # locale -> "ok" | "missing" | "outdated"
 
 
@@ -55,7 +56,7 @@ def status_table(locale: str = "en") -> list[CourseStatus]:
         rows = [
             Row(
                 "course",
-                pick(course.titles, locale)[0],
+                pick(course.titles, locale),
                 {
                     loc: "ok" if loc in course.titles and loc in course.summaries else "missing"
                     for loc in TARGETS
@@ -66,7 +67,7 @@ def status_table(locale: str = "en") -> list[CourseStatus]:
             rows.append(
                 Row(
                     "module",
-                    pick(module.titles, locale)[0],
+                    pick(module.titles, locale),
                     {loc: "ok" if loc in module.titles else "missing" for loc in TARGETS},
                 )
             )
@@ -79,13 +80,13 @@ def status_table(locale: str = "en") -> list[CourseStatus]:
                         states[loc] = "missing"
                     else:
                         states[loc] = "outdated" if texts[lesson.id, loc] else "ok"
-                rows.append(Row("lesson", pick(lesson.titles, locale)[0], states))
+                rows.append(Row("lesson", pick(lesson.titles, locale), states))
             questions: list[Question] = [q for q in module.questions if q.active]
             if questions:
                 rows.append(
                     Row(
                         "quiz",
-                        pick(module.titles, locale)[0],
+                        pick(module.titles, locale),
                         {
                             loc: "ok" if all(loc in q.texts for q in questions) else "missing"
                             for loc in TARGETS

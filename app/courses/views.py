@@ -20,13 +20,14 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.accounts.services import normalise_email
 from app.config import LOCALES
-from app.core.db import utcnow
+from app.core.db import utcnow, writing
 from app.core.errors import DomainError
+from app.core.fallback import reader_languages
 from app.core.mail import absolute_url
 from app.core.security import access
 from app.extensions import db
 
-from . import services
+from . import services, structure
 from .certificates import certificate_pdf
 from .forms import CatalogForm, ManualCompletionForm
 from .frameworks import LEVELS, digcomp_label, greencomp_label
@@ -65,11 +66,13 @@ def catalog():
         level=form.level.data or "",
         twin=bool(form.twin.data),
     )
+    locale, second = reader_languages()
     page = services.catalog(
         filters,
-        _locale(),
+        locale,
         request.args.get("page", 1, type=int) or 1,
         current_app.config["PAGE_SIZE"],
+        second,
     )
     args = {k: v for k, v in request.args.items() if k not in ("page", "lang")}
     return render_template("courses/catalog.html", form=form, page=page, args=args)
@@ -120,19 +123,26 @@ def enrol(key):
 @bp.route("/courses/<key>/lessons/<lesson_key>")
 @access("user")
 def lesson(key, lesson_key):
-    course = _course_or_404(key)
+    content = structure.current()  # courses, modules and lessons without reading them again
+    course = content.active_course(key)
+    if course is None:
+        abort(404)
     lesson = _lesson_or_404(course, lesson_key)
     enrolment = services.find_enrolment(current_user, course)
     if enrolment is None:
         flash(_("Please enrol in this course first."), "info")
         return redirect(url_for("courses.course", key=key))
     services.open_lesson(current_user, enrolment, lesson, utcnow())
-    db.session.commit()
+    if writing(db.session):  # the first visit; reading a lesson again writes nothing
+        db.session.commit()
     read = request.args.get("read")
-    text = services.lesson_text(lesson, _locale(), read if read in LOCALES else None)
+    locale, second = reader_languages()
+    text = services.lesson_text(
+        lesson, locale, read if read in LOCALES else None, second, structure=content
+    )
     if text is None:
         abort(404)
-    [progress] = services.progress_for(current_user, [enrolment])
+    [progress] = services.progress_for(current_user, [enrolment], content)
     lessons = services.active_lessons(course)
     index = lessons.index(lesson)
     return render_template(
@@ -233,7 +243,7 @@ def quiz(key, module_key):
 @bp.route("/learning")
 @access("user")
 def my_learning():
-    in_progress, completed = services.my_learning(current_user)
+    in_progress, completed = services.my_learning(current_user, structure.current())
     return render_template("courses/my_learning.html", in_progress=in_progress, completed=completed)
 
 
@@ -332,7 +342,6 @@ STATE_NAMES = {"ok": _l("Translated"), "missing": _l("Missing"), "outdated": _l(
 @bp.app_context_processor
 def course_helpers():
     return {
-        "pick": lambda texts: services.pick(texts or {}, _locale()),
         "digcomp_label": digcomp_label,
         "greencomp_label": greencomp_label,
         "level_label": lambda level: str(LEVELS.get(level, level)),

@@ -6,8 +6,10 @@ changes; durations and comparisons are done on UTC instants (see shared/SCHEDULI
 """
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 Range = tuple[time, time]
@@ -119,10 +121,14 @@ def candidates(
     last_day: date,
 ) -> list[Slot]:
     """Every slot the availability offers between two local dates, before any booking."""
+    return list(_candidates(settings, weekly, overrides, first_day, last_day))
+
+
+def _candidates(settings, weekly, overrides, first_day: date, last_day: date) -> Iterator[Slot]:
+    """The candidates one by one, earliest first (a day's ranges are merged and sorted)."""
     zone = ZoneInfo(settings.timezone)
     length = settings.session_minutes
     step = length + settings.buffer_before + settings.buffer_after
-    slots = []
     day = first_day
     while day <= last_day:
         for start, end in day_ranges(day, weekly, overrides):
@@ -130,10 +136,9 @@ def candidates(
             while minute + length + settings.buffer_after <= end:
                 instant = _local(day, minute, zone)
                 if instant is not None:
-                    slots.append(Slot(instant, instant + timedelta(minutes=length)))
+                    yield Slot(instant, instant + timedelta(minutes=length))
                 minute += step
         day += timedelta(days=1)
-    return slots
 
 
 def week_of(day: date) -> tuple[int, int]:
@@ -170,9 +175,13 @@ def free_slots(
     now: datetime,
     first_day: date,
     last_day: date,
+    limit: int | None = None,
 ) -> list[Slot]:
-    return [
+    """The free slots, earliest first; with `limit`, only the first ones (the days after the
+    last one needed are never expanded: the mentor list shows three per mentor)."""
+    free = (
         slot
-        for slot in candidates(settings, weekly, overrides, first_day, last_day)
+        for slot in _candidates(settings, weekly, overrides, first_day, last_day)
         if problem(slot, settings, taken, now) is None
-    ]
+    )
+    return list(islice(free, limit))

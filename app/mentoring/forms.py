@@ -157,6 +157,7 @@ for _code in LOCALES:
         TextAreaField(
             _l("Short bio in %(language)s", language=LANGUAGE_NAMES[_code]),
             validators=[Optional(), max_length(1500)],
+            render_kw={"lang": _code},  # the browser's spelling check and screen readers
         ),
     )
 

@@ -69,7 +69,7 @@ def _context(booking: Booking, reader: User, other: User) -> dict:
         "booking": booking,
         "reader": reader,
         "other": other,
-        "when": when_in(booking.starts_at, reader.timezone, reader.locale),
+        "when": when_in(booking.starts_at, reader.timezone, reader.locale, end=booking.ends_at),
         "url": absolute_url("mentoring.session", booking_id=booking.id),
     }
 

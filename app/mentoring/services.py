@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.models import User
 from app.config import COUNTRIES, LOCALES
@@ -204,14 +204,26 @@ def _taken(mentor_ids: list[int], first: datetime, last: datetime) -> dict[int, 
     return calendars
 
 
-def free_slots(profile: MentorProfile, now: datetime, taken: av.Calendar | None = None):
+def free_slots(
+    profile: MentorProfile,
+    now: datetime,
+    taken: av.Calendar | None = None,
+    limit: int | None = None,
+):
     first, last = _window(profile, now)
     if taken is None:
         taken = _taken([profile.id], now, now + timedelta(days=profile.horizon_days + 1))[
             profile.id
         ]
     return av.free_slots(
-        settings_of(profile), weekly_of(profile), overrides_of(profile), taken, now, first, last
+        settings_of(profile),
+        weekly_of(profile),
+        overrides_of(profile),
+        taken,
+        now,
+        first,
+        last,
+        limit,
     )
 
 
@@ -221,7 +233,7 @@ def next_free_slots(profiles: list[MentorProfile], now: datetime, count: int = 3
         return {}
     horizon = max(p.horizon_days for p in profiles) + 1
     taken = _taken([p.id for p in profiles], now, now + timedelta(days=horizon))
-    return {p.id: free_slots(p, now, taken[p.id])[:count] for p in profiles}
+    return {p.id: free_slots(p, now, taken[p.id], limit=count) for p in profiles}
 
 
 def slot_problem(profile: MentorProfile, starts_at: datetime, now: datetime) -> str | None:
@@ -257,7 +269,9 @@ def find_mentors(
         .join(User, User.id == MentorProfile.user_id)
         .where(MentorProfile.published, User.active)
         .options(
-            selectinload(MentorProfile.user),
+            # The user comes with the join; the list shows names, not roles: the roles load
+            # only if something asks.
+            contains_eager(MentorProfile.user).lazyload(User.roles),
             selectinload(MentorProfile.rules),
             selectinload(MentorProfile.overrides),
         )

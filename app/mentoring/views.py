@@ -1,6 +1,7 @@
 """Mentoring pages: find a mentor, book, see and manage sessions; the mentor's profile,
 availability and sessions. Views parse, call a service, and render or redirect."""
 
+from functools import cache
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -23,12 +24,13 @@ from app.accounts.choices import country_choices, country_name, tz_choices
 from app.accounts.forms import EmptyForm
 from app.calendar import ics
 from app.config import LANGUAGE_NAMES, LOCALES
+from app.core.catalogs import locale_code
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import commit_or_show, show_error
 from app.core.pagination import Page
 from app.core.security import access
-from app.core.timeutil import parse_instant, zone_name
+from app.core.timeutil import parse_instant, time_range, zone_name
 from app.extensions import db
 
 from . import messages, services
@@ -84,21 +86,30 @@ def mentoring_helpers():
         "expertise_label": lambda key: EXPERTISE_LABELS.get(key, key),
         "mode_label": lambda key: MODE_LABELS.get(key, key),
         "viewer_zone_name": lambda: zone_name(_viewer_zone(), str(get_locale())),
-        "wall_time": _wall,
     }
 
 
 # --- learners ---------------------------------------------------------------------------------
 
 
+@cache
+def _filter_choices(locale: str) -> tuple:
+    """The filters' options in the reader's language (`locale`), fixed while the process runs."""
+    anything = ("", _("Any"))
+    return (
+        (anything, *((c, LANGUAGE_NAMES[c]) for c in LOCALES)),
+        (anything, *((k, str(EXPERTISE_LABELS[k])) for k in EXPERTISE)),
+        (anything, *country_choices()),
+    )
+
+
 @bp.route("/mentors")
 @access("user")
 def find():
     form = MentorSearchForm(request.args)
-    anything = ("", _("Any"))
-    form.language.choices = [anything] + [(c, LANGUAGE_NAMES[c]) for c in LOCALES]
-    form.expertise.choices = [anything] + [(k, str(EXPERTISE_LABELS[k])) for k in EXPERTISE]
-    form.country.choices = [anything, *country_choices()]
+    languages, expertise, countries = _filter_choices(locale_code())
+    form.language.choices, form.expertise.choices = list(languages), list(expertise)
+    form.country.choices = list(countries)
     mentors = services.find_mentors(
         language=form.language.data if form.language.data in LOCALES else None,
         expertise=form.expertise.data if form.expertise.data in EXPERTISE else None,
@@ -333,7 +344,7 @@ def _own_profile_or_redirect():
 def profile():
     profile = services.mentor_profile_of(current_user)
     form = MentorProfileForm(obj=profile if request.method == "GET" else None)
-    form.fill(country_choices(), tz_choices())
+    form.fill(country_choices(), tz_choices(profile.timezone if profile else current_user.timezone))
     if request.method == "GET":
         if profile is None:
             form.country.data = (
@@ -445,20 +456,12 @@ def availability():
     )
 
 
-def _wall(moment) -> str:
-    """A wall-clock time in the reader's format (09:00, 9:00), already in the right zone."""
-    from babel.dates import format_time
-
-    return format_time(moment, "short", locale=str(get_locale()))
-
-
 def _in_zone(slots, zone_key: str):
-    """Slots grouped by date and written as wall-clock times in one zone (the mentor's)."""
-    zone = ZoneInfo(zone_key)
-    local = [(s.start.astimezone(zone), s.end.astimezone(zone)) for s in slots]
+    """Slots grouped by date and written as time ranges in one zone (the mentor's)."""
+    zone, locale = ZoneInfo(zone_key), str(get_locale())
     return [
-        (day, [f"{_wall(a.time())}\u2013{_wall(b.time())}" for a, b in items])
-        for day, items in groupby(local, key=lambda pair: pair[0].date())
+        (day, [time_range(slot.start, slot.end, zone_key, locale) for slot in items])
+        for day, items in groupby(slots, key=lambda slot: slot.start.astimezone(zone).date())
     ]
 
 

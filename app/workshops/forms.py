@@ -96,12 +96,20 @@ for _code in LOCALES:
     setattr(
         WorkshopForm,
         f"title_{_code}",
-        StringField(_l("Title in %(language)s"), validators=[Optional(), max_length(200)]),
+        StringField(
+            _l("Title in %(language)s"),
+            validators=[Optional(), max_length(200)],
+            render_kw={"lang": _code},  # the browser's spelling check and screen readers
+        ),
     )
     setattr(
         WorkshopForm,
         f"description_{_code}",
-        TextAreaField(_l("Description in %(language)s"), validators=[Optional(), max_length(5000)]),
+        TextAreaField(
+            _l("Description in %(language)s"),
+            validators=[Optional(), max_length(5000)],
+            render_kw={"lang": _code},
+        ),
     )
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.calendar import ics
 from app.calendar.services import feed_source
+from app.core.fallback import pick
 from app.core.mail import absolute_url, render_templated
 from app.core.timeutil import when_in
-from app.courses.services import pick
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.notifications.services import renderer
@@ -21,8 +21,8 @@ from app.notifications.services import renderer
 from .models import Registration, Workshop
 
 
-def title_of(workshop: Workshop, locale: str) -> str:
-    return pick(workshop.titles, locale)[0]
+def title_of(workshop: Workshop, locale: str, second: str | None = None) -> str:
+    return pick(workshop.titles, locale, second).text
 
 
 def place_of(workshop: Workshop, participant: bool) -> str | None:
@@ -35,13 +35,13 @@ def calendar_event(workshop: Workshop, reader: User, cancelled: bool = False) ->
     """The workshop as a calendar event for one participant (call in the reader's locale)."""
     organiser = workshop.organiser
     url = absolute_url("workshops.detail", workshop_id=workshop.id)
-    description = pick(workshop.descriptions, reader.locale)[0]
+    description = pick(workshop.descriptions, reader.locale, reader.second_locale).text
     return ics.CalendarEvent(
         uid=workshop.uid,
         sequence=workshop.sequence,
         start=workshop.starts_at,
         end=workshop.ends_at,
-        summary=title_of(workshop, reader.locale),
+        summary=title_of(workshop, reader.locale, reader.second_locale),
         stamp=workshop.cancelled_at or workshop.published_at or workshop.created_at,
         description="\n\n".join(part for part in (description, url) if part),
         location=place_of(workshop, participant=True),
@@ -117,7 +117,7 @@ def _render(message: OutboxMessage, kind: str) -> EmailMessage | None:
     if kind == "workshop.waitlisted" and registration.status != "waitlisted":
         return None  # already given a place (that message follows) or left
     with force_locale(reader.locale):
-        title = title_of(workshop, reader.locale)
+        title = title_of(workshop, reader.locale, reader.second_locale)
         attachments = []
         if kind in WITH_INVITATION:
             data = ics.invitation(calendar_event(workshop, reader))
@@ -157,7 +157,7 @@ def _render(message: OutboxMessage, kind: str) -> EmailMessage | None:
         title=title,
         lead=lead,
         extra=extra,
-        when=when_in(workshop.starts_at, reader.timezone, reader.locale),
+        when=when_in(workshop.starts_at, reader.timezone, reader.locale, end=workshop.ends_at),
         place=place_of(workshop, participant=registration.status == "registered"),
         url=absolute_url("workshops.detail", workshop_id=workshop.id),
         survey=kind == "workshop.survey",

@@ -3,9 +3,10 @@ forms, registrations with attendance, messages, CSV export, and material downloa
 
 import calendar as monthcalendar
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, get_day_names
+from babel.dates import get_day_names
 from flask import (
     Blueprint,
     Response,
@@ -28,14 +29,15 @@ from app.accounts.forms import EmptyForm
 from app.accounts.services import selectable_organisations
 from app.calendar import ics
 from app.config import COUNTRIES, LANGUAGE_NAMES, LOCALES
+from app.core.catalogs import locale_code
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.fallback import pick
 from app.core.forms import commit_or_show, show_error
 from app.core.security import access
-from app.core.timeutil import in_range, parse_month, zone_name
+from app.core.timeutil import in_range, month_title, parse_month, zone_name
 from app.courses.frameworks import DIGCOMP
 from app.courses.models import Course, Module
-from app.courses.services import pick
 from app.extensions import db
 
 from . import messages, services
@@ -99,15 +101,25 @@ def _managed_or_404(workshop_id: int):
 # --- for everyone -----------------------------------------------------------------------------
 
 
+@cache
+def _filter_choices(locale: str) -> tuple:
+    """The filters' options in the reader's language (`locale`), fixed while the process runs."""
+    anything = ("", _("Any"))
+    return (
+        (anything, *((c, LANGUAGE_NAMES[c]) for c in LOCALES)),
+        (anything, *country_choices()),
+        (anything, *((k, str(v)) for k, v in MODE_LABELS.items())),
+        (anything, *((k, str(v)) for k, v in KIND_LABELS.items())),
+    )
+
+
 @bp.route("/workshops")
 @access("public")
 def index():
     form = WorkshopFilterForm(request.args)
-    anything = ("", _("Any"))
-    form.language.choices = [anything] + [(c, LANGUAGE_NAMES[c]) for c in LOCALES]
-    form.country.choices = [anything, *country_choices()]
-    form.mode.choices = [anything] + [(k, str(v)) for k, v in MODE_LABELS.items()]
-    form.kind.choices = [anything] + [(k, str(v)) for k, v in KIND_LABELS.items()]
+    languages, countries, modes, kinds = _filter_choices(locale_code())
+    form.language.choices, form.country.choices = list(languages), list(countries)
+    form.mode.choices, form.kind.choices = list(modes), list(kinds)
     past = request.args.get("when") == "past"
     page = services.list_workshops(
         _user(),
@@ -164,7 +176,7 @@ def month():
         first=first,
         today=today,
         by_day=by_day,
-        title=format_date(first, "LLLL y", locale=locale),
+        title=month_title(first, locale),
         day_names=[get_day_names("wide", locale=locale)[i] for i in range(7)],
         previous=previous.strftime("%Y-%m") if in_range(previous) else None,
         following=following.strftime("%Y-%m") if in_range(following) else None,
@@ -310,14 +322,14 @@ def download(material_id):
 # --- trainers and coordinators ----------------------------------------------------------------
 
 
-def _fill(form: WorkshopForm) -> None:
+def _fill(form: WorkshopForm, zone: str | None = None) -> None:
     organisations = [(o.id, o.name) for o in selectable_organisations()]
     courses = [
-        (course.key, pick(course.titles, str(get_locale()))[0])
+        (course.key, pick(course.titles, str(get_locale())).text)
         for course in db.session.scalars(select(Course).where(Course.active.is_(True)))
     ]
     competences = [(code, f"{code} {label}") for code, label in DIGCOMP.items()]
-    form.fill(country_choices(), tz_choices(), organisations, courses, competences)
+    form.fill(country_choices(), tz_choices(zone), organisations, courses, competences)
 
 
 def _values(form: WorkshopForm) -> dict:
@@ -377,7 +389,7 @@ def _save(form: WorkshopForm, workshop):
 @access(*MANAGERS)
 def new():
     form = WorkshopForm()
-    _fill(form)
+    _fill(form, current_user.timezone)
     if request.method == "GET":
         form.language.data = current_user.locale
         form.country.data = current_user.country if current_user.country in COUNTRIES else None
@@ -402,7 +414,7 @@ def new():
 def edit(workshop_id):
     workshop = _managed_or_404(workshop_id)
     form = WorkshopForm(obj=workshop if request.method == "GET" else None)
-    _fill(form)
+    _fill(form, workshop.timezone)
     if request.method == "GET":
         zone = ZoneInfo(workshop.timezone)
         for code in LOCALES:

@@ -70,11 +70,13 @@ def test_sign_up_and_reset_work_while_the_mail_server_is_down(app_factory, make_
 
 def test_ten_reset_requests_send_one_mail_and_the_next_period_one_more(ctx, make_user, outbox):
     make_user(email="often@example.org")
-    now = utcnow().replace(minute=1, second=0, microsecond=0)  # early in a 15-minute period
+    # Early in a 15-minute period, and in the past whatever the clock says now.
+    now = utcnow().replace(minute=1, second=0, microsecond=0) - timedelta(hours=1)
     for seconds in range(10):
         services.request_password_reset("Often@Example.org ", now + timedelta(seconds=seconds))
         db.session.commit()
-    assert len(dispatch_outbox(ctx)) == 1
+    notifications.dispatch_due(now + timedelta(seconds=10))
+    assert len(outbox) == 1
     later = now + timedelta(seconds=ctx.config["ACCOUNT_MAIL_PERIOD"])
     services.request_password_reset("often@example.org", later)
     db.session.commit()

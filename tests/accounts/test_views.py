@@ -134,6 +134,22 @@ def test_sign_in_message_is_translated(client, make_user):
     assert "The e-mail address or password is not correct." not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("typed", "real"),
+    [("/login", "/signin"), ("/sign-in", "/signin"), ("/register", "/signup")],
+)
+def test_addresses_people_type_move_permanently_to_the_real_page(client, typed, real):
+    bare = client.get(typed)
+    assert bare.status_code == 301 and bare.location == real
+    response = client.get(f"{typed}?next=%2Fmentors&lang=lv")
+    assert response.status_code == 301
+    assert response.location == f"{real}?next=%2Fmentors&lang=lv"
+    page = client.get(response.location)
+    assert page.status_code == 200 and 'lang="lv"' in page.get_data(as_text=True)
+    if real == "/signin":
+        assert 'value="/mentors"' in page.get_data(as_text=True)  # kept for after sign-in
+
+
 def test_the_welcome_speaks_the_profiles_language(client, make_user):
     make_user(email="ilze@example.org", locale="lv", name="Ilze")
     response = client.post(

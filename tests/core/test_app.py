@@ -36,6 +36,28 @@ def test_security_headers_on_every_page(client):
     assert "Strict-Transport-Security" not in response.headers  # development
 
 
+def _card_links(html: str) -> list[str]:
+    cards = html.split('<ul class="cards">', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'<h3><a href="([^"]+)">', cards)
+
+
+def test_home_cards_link_to_courses_coaching_and_workshops(client, make_user, login_as):
+    html = client.get("/").get_data(as_text=True)
+    assert _card_links(html) == ["/courses", "/mentors", "/workshops"]
+    # A signed-out visitor is told before clicking, and after signing in lands on the mentors.
+    assert "Sign in or create a free account to see the mentors." in html
+    coaching = client.get("/mentors")
+    assert coaching.status_code == 302 and coaching.location.startswith("/signin?next=%2Fmentors")
+    assert "Please sign in to open this page." in client.get(coaching.location).get_data(
+        as_text=True
+    )
+    login_as(client, make_user())
+    html = client.get("/").get_data(as_text=True)
+    assert _card_links(html) == ["/courses", "/mentors", "/workshops"]
+    assert "to see the mentors" not in html
+    assert client.get("/mentors").status_code == 200
+
+
 def test_personal_pages_are_not_cached(client, make_user, login_as):
     login_as(client, make_user())
     assert client.get("/profile").headers["Cache-Control"] == "no-store"

@@ -262,3 +262,12 @@ def test_course_images_keep_lazy_loading_through_the_sanitiser():
     html, context = render_markdown("![A chart](images/chart.png)", "demo")
     assert '<img alt="A chart" loading="lazy" src="/courses/demo/media/chart.png">' in html
     assert context["images"] == ["images/chart.png"]
+
+
+def test_a_source_title_in_another_language_keeps_its_lang_attribute():
+    html, _context = render_markdown(
+        '- *<span lang="en">Cybersecurity guide for SMEs</span>*, ENISA <span onclick="x()">.</span>',
+        "demo",
+    )
+    assert '<span lang="en">Cybersecurity guide for SMEs</span>' in html
+    assert "onclick" not in html

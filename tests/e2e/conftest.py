@@ -88,9 +88,26 @@ def page(browser, request):
     context.close()
 
 
+NARROW = {"width": 375, "height": 800}  # a phone
+
+
+def assert_fits_narrow(page) -> None:
+    """At 375 px wide the page must not scroll sideways; the viewport is restored after."""
+    size = page.viewport_size
+    page.set_viewport_size(NARROW)
+    try:
+        widths = page.evaluate(
+            "[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]"
+        )
+    finally:
+        page.set_viewport_size(size)
+    assert max(widths[:2]) <= widths[2], f"{page.url} scrolls sideways at 375 px: {widths}"
+
+
 @pytest.fixture
 def axe_check():
-    """Run axe on the current page; fail on serious or critical violations."""
+    """Run axe on the current page; fail on serious or critical violations, or when the page
+    scrolls sideways on a 375 px wide phone."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -106,6 +123,7 @@ def axe_check():
         ]
         seen.append(page.url)
         assert bad == [], f"{page.url}: {bad}"
+        assert_fits_narrow(page)
 
     check.seen = seen
     return check

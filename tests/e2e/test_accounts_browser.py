@@ -6,7 +6,7 @@ import re
 from email import policy
 
 from tests.conftest import dispatch_outbox
-from tests.e2e.conftest import translated
+from tests.e2e.conftest import NARROW, sign_in, translated
 
 
 def latvian(text: str) -> str:
@@ -92,4 +92,40 @@ def test_keyboard_only_navigation_of_the_menus(page, live_server, axe_check):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"lang=lv"))
     assert page.locator("html").get_attribute("lang") == "lv"
+    axe_check(page)
+
+
+def test_narrow_menu_opens_with_the_keyboard_and_follows_a_link(page, live_server, axe_check):
+    base = live_server["url"]
+    page.set_viewport_size(NARROW)
+    sign_in(page, base, "coordinator@demo.doimpact.eu", "doimpact-demo", "en")  # the most links
+    page.goto(base + "/?lang=en")
+    # Collapsed: one row of header above the page, not four lines of links.
+    assert page.locator(".site-header").bounding_box()["height"] < 100
+    nav = page.get_by_role("navigation", name="Main menu")
+    assert not nav.get_by_role("link", name="My profile").is_visible()
+    for _step in range(5):  # skip link, brand, then the menu button
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.tagName") == "SUMMARY":
+            break
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Menu"
+    assert page.evaluate("document.activeElement.closest('nav').getAttribute('aria-label')") == (
+        "Main menu"
+    )
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "focus must be visible"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.parentElement.open") is True
+    assert nav.get_by_role("link", name="My profile").is_visible()
+    assert nav.get_by_role("link", name="Home").get_attribute("aria-current") == "page"
+    axe_check(page)  # at 375 px with the menu open
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Home"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Courses"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/courses$"))
+    courses = nav.get_by_role("link", name="Courses", include_hidden=True)
+    assert courses.get_attribute("aria-current") == "page"
+    assert not nav.get_by_role("link", name="Courses").is_visible()  # closed on the new page
     axe_check(page)

@@ -63,7 +63,7 @@ def test_mentor_sets_hours_learner_books_in_catalan_and_cancels(browser, live_se
 
     # The learner finds the mentor in Catalan and books the first free slot.
     sign_in(learner, base, "pau@example.org", PASSWORD, "ca")
-    learner.get_by_role("link", name=catalan("Coaching"), exact=True).click()
+    learner.get_by_role("link", name=catalan("Coaching"), exact=True).first.click()
     assert learner.locator("html").get_attribute("lang") == "ca"
     axe_check(learner)
     learner.get_by_role("link", name="Marta Ozola").click()

@@ -60,11 +60,14 @@ def test_booking_stores_the_session_and_sends_invitations_in_each_language(
     assert str(event["ATTENDEE"]) == f"mailto:{user(learner_id).email}"
     # The learner reads Madrid time in Catalan; the mentor reads Riga time in Latvian.
     learner_text = learner_mail.get_body(("plain",)).get_content()
-    assert when_in(SLOT, "Europe/Madrid", "ca") in learner_text  # "dijous, 3 de desembre ... 9:00"
-    assert "9:00" in when_in(SLOT, "Europe/Madrid", "ca")
-    mentor_mail = by_address[user(mentor_id).email]
-    assert when_in(SLOT, "Europe/Riga", "lv") in mentor_mail.get_body(("plain",)).get_content()
-    assert "10:00" in when_in(SLOT, "Europe/Riga", "lv")
+    end = SLOT + timedelta(hours=1)
+    assert when_in(SLOT, "Europe/Madrid", "ca", end=end) in learner_text
+    assert "dijous, 3 de desembre del 2026, 9:00\u201310:00 (" in learner_text
+    assert "Madrid, Espanya)" in learner_text and "Hora de" not in learner_text
+    mentor_text = by_address[user(mentor_id).email].get_body(("plain",)).get_content()
+    assert when_in(SLOT, "Europe/Riga", "lv", end=end) in mentor_text
+    assert "ceturtdiena, 2026. gada 3. decembris 10:00\u201311:00 (" in mentor_text
+    assert "Rīga, Latvija)" in mentor_text and "Laika josla:" not in mentor_text
 
 
 @pytest.mark.parametrize(
