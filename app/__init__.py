@@ -4,9 +4,9 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import gettext
 
 from app.config import load_config
+from app.core.catalogs import py_gettext as gettext
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")

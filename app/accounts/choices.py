@@ -4,9 +4,9 @@ from functools import cache
 
 from babel import Locale
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
 from app.config import COUNTRIES, LANGUAGE_NAMES, LOCALES
+from app.core.catalogs import lazy_gettext as _l
 from app.core.catalogs import locale_code
 from app.core.timeutil import timezone_choices
 

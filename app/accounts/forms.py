@@ -1,9 +1,9 @@
 """Account forms. Every validator carries a message of ours, so every language gets it."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import Optional
 
+from app.core.catalogs import lazy_gettext as _l
 from app.core.forms import BaseForm, input_required, max_length, required, valid_email
 
 

@@ -9,8 +9,8 @@ and a message for an address without a usable account is withdrawn (void) withou
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
+from app.core.catalogs import lazy_gettext as _l
 from app.core.mail import absolute_url, render_templated
 from app.extensions import db
 from app.notifications.models import OutboxMessage

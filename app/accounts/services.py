@@ -16,14 +16,14 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.config import COUNTRIES, LOCALES
+from app.core.catalogs import lazy_gettext as _l
+from app.core.catalogs import lazy_ngettext
 from app.core.db import write_apart
 from app.core.errors import DomainError
 from app.core.pagination import Page, paginate

@@ -14,10 +14,10 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.core import i18n
+from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import commit_or_show, show_error

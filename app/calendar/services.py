@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from app.accounts.models import User
+from app.core.catalogs import py_gettext as _
 from app.extensions import db
 
 from . import ics

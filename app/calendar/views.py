@@ -1,10 +1,10 @@
 """The personal subscription feed and the page to create, copy and revoke its link."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
+from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.mail import absolute_url
 from app.core.security import access

@@ -10,6 +10,7 @@ selected, remembered beside that locale in the request's Babel context, so `forc
 
 import flask_babel
 from flask import g
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
@@ -88,6 +89,38 @@ def npgettext(eval_context, context: str, singular: str, plural: str, number: in
     variables.setdefault("num", number)
     text = translations().unpgettext(context, singular, plural, number)
     return _format(eval_context, text, variables)
+
+
+# --- in Python code: Flask-Babel's functions, on the remembered catalog ------------------------
+# Same texts and formatting as flask_babel.gettext and friends (a `%` format only when variables
+# are given); the lazy ones (form labels, choices) resolve at each use, in that use's language.
+
+
+def py_gettext(string: str, /, **variables) -> str:
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def py_ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def py_pgettext(context: str, string: str, /, **variables) -> str:
+    text = translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, /, **variables) -> LazyString:
+    return LazyString(py_gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, /, **variables) -> LazyString:
+    return LazyString(py_ngettext, singular, plural, num, **variables)
+
+
+def lazy_pgettext(context: str, string: str, /, **variables) -> LazyString:
+    return LazyString(py_pgettext, context, string, **variables)
 
 
 def init_app(app) -> None:

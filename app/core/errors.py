@@ -4,9 +4,10 @@ import logging
 import secrets
 
 from flask import render_template
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app.core.catalogs import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 

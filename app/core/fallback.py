@@ -10,11 +10,12 @@ used, so a page can mark the text with `lang` and a badge naming the language.
 from typing import NamedTuple
 
 from flask import g, has_request_context
-from flask_babel import get_locale, pgettext
+from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.config import LOCALES
+from app.core.catalogs import py_pgettext as pgettext
 
 # What a reader of a language understands next, before English.
 FALLBACKS = {"ca": ("ca", "es", "en")}

@@ -1,13 +1,13 @@
 """The form base class: WTForms' own messages go through our catalogs."""
 
 from flask_babel import get_translations
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectFieldBase, SelectMultipleField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from app.core import text
+from app.core.catalogs import lazy_gettext as _l
 from app.core.timeutil import MAX_YEAR, MIN_YEAR
 
 # WTForms' built-in messages that our forms can show, so extraction puts them in our catalogs

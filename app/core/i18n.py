@@ -66,13 +66,14 @@ def init_app(app) -> None:
         if not chosen:
             return
         g.lang_choice = chosen
-        if current_user.is_authenticated:
+        # Stored only when it changes: an unchanged session cookie is not signed and sent again.
+        if current_user.is_authenticated and session.get(SESSION_KEY) != chosen:
             session[SESSION_KEY] = chosen
 
     @app.after_request
     def remember_language_choice(response):
         chosen = g.get("lang_choice")
-        if chosen:
+        if chosen and request.cookies.get(app.config["LANG_COOKIE"]) != chosen:
             response.set_cookie(
                 app.config["LANG_COOKIE"],
                 chosen,

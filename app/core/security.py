@@ -6,8 +6,9 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from app.core.catalogs import lazy_gettext as _l
 
 ROLES = ("mentor", "trainer", "manager", "coordinator")
 WEB_LINK_NEEDED = _l("Give a web address that starts with https://.")

@@ -8,8 +8,9 @@ Every text field of our forms gets these filters and validators through `BaseFor
 import re
 import unicodedata
 
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
+
+from app.core.catalogs import lazy_gettext as _l
 
 # Characters that change the direction text is shown in (Trojan Source, CVE-2021-42574): the
 # embeddings and overrides U+202A-U+202E, the isolates U+2066-U+2069, the marks U+200E, U+200F

@@ -18,8 +18,9 @@ from babel.dates import (
     get_timezone_location,
 )
 from flask_babel import force_locale, get_locale, get_timezone
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from app.core.catalogs import lazy_gettext as _l
+from app.core.catalogs import py_gettext as _
 
 # The programme's zones, first in every picker; Spain's Canary Islands keep their own clock.
 PROGRAMME_TIMEZONES = (

@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from flask_babel import force_locale, format_date
-from flask_babel import gettext as _
 from fpdf import FPDF
+
+from app.core.catalogs import py_gettext as _
 
 from .frameworks import digcomp_label
 from .models import Certificate

@@ -1,10 +1,10 @@
 """Course forms."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from app.config import LANGUAGE_NAMES, LOCALES
+from app.core.catalogs import lazy_gettext as _l
 from app.core.forms import BaseForm, max_length, required, valid_email
 
 from .frameworks import DIGCOMP_AREAS, LEVELS

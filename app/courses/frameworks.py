@@ -1,6 +1,6 @@
 """Translated names of the DigComp 2.2 and GreenComp competences courses refer to."""
 
-from flask_babel import lazy_gettext as _l
+from app.core.catalogs import lazy_gettext as _l
 
 DIGCOMP_AREAS = {
     "1": _l("Information and data literacy"),

@@ -5,11 +5,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
+from app.core.catalogs import lazy_gettext as _l
 from app.core.db import begin_write
 from app.core.errors import DomainError
 from app.core.fallback import fallback_chain, pick

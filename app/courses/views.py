@@ -12,14 +12,14 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.services import normalise_email
 from app.config import LOCALES
+from app.core.catalogs import lazy_gettext as _l
+from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow, writing
 from app.core.errors import DomainError
 from app.core.fallback import reader_languages

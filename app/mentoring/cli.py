@@ -36,7 +36,7 @@ DEMO_MENTORS = (
             "giorni. Partiamo dagli strumenti che usi già, senza gergo tecnico.",
             "ca": "Ajudo cooperatives i associacions a posar ordre en els comptes, les "
             "contrasenyes i les còpies de seguretat. Durant deu anys vaig portar la informàtica "
-            "d'una xarxa d'ONG letones; ara acompanyo equips petits en protecció de dades i "
+            "d’una xarxa d’ONG letones; ara acompanyo equips petits en protecció de dades i "
             "ciberseguretat del dia a dia. Partim de les eines que ja fas servir, sense "
             "tecnicismes.",
             "es": "Ayudo a cooperativas y asociaciones a poner en orden sus cuentas, contraseñas "
@@ -75,7 +75,7 @@ DEMO_MENTORS = (
             "impatto. Lavoro da quindici anni nell'economia sociale e solidale in Catalogna e mi "
             "piace trasformare i dati in report che finanziatori e soci leggano davvero.",
             "ca": "Ajudo cooperatives i empreses socials a mesurar i explicar el seu impacte. Fa "
-            "quinze anys que treballo en l'economia social i solidària a Catalunya, i m'agrada "
+            "quinze anys que treballo en l’economia social i solidària a Catalunya, i m’agrada "
             "convertir les dades en informes que les entitats finançadores i les persones sòcies "
             "llegeixin de debò.",
             "es": "Ayudo a cooperativas y empresas sociales a medir y contar su impacto. Llevo "
@@ -115,7 +115,7 @@ DEMO_MENTORS = (
             "lavorativo a Malmö e condivido ciò che ha funzionato per noi: documenti condivisi, "
             "videoriunioni al posto dei viaggi e attrezzature che durano più a lungo.",
             "ca": "Ajudo empreses socials a col·laborar en línia i a reduir la seva petjada "
-            "ambiental. Coordino projectes digitals en una empresa d'inserció de Malmö i "
+            "ambiental. Coordino projectes digitals en una empresa d’inserció de Malmö i "
             "comparteixo el que ens ha funcionat: documents compartits, videotrucades en lloc "
             "de viatges i equips que duren més.",
             "es": "Ayudo a empresas sociales a colaborar en línea y a reducir su huella "

@@ -3,8 +3,6 @@
 import re
 from datetime import time
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +19,8 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.config import LANGUAGE_NAMES, LOCALES
+from app.core.catalogs import lazy_gettext as _l
+from app.core.catalogs import py_ngettext as ngettext
 from app.core.forms import BaseForm, max_length, required
 from app.core.i18n import language_in_words
 

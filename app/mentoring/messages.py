@@ -5,13 +5,13 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.calendar import ics
 from app.calendar.services import feed_source
+from app.core.catalogs import py_gettext as _
 from app.core.mail import absolute_url, render_templated
 from app.core.timeutil import when_in
 from app.extensions import db
@@ -105,7 +105,7 @@ def render_reminder(message: OutboxMessage) -> EmailMessage | None:
     reader, other = _people(booking, message.payload["role"])
     hours = message.payload["hours"]
     with force_locale(reader.locale):
-        from flask_babel import ngettext
+        from app.core.catalogs import py_ngettext as ngettext
 
         subject = ngettext(
             "Reminder: your coaching session starts in %(num)d hour",

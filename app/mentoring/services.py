@@ -6,14 +6,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.models import User
 from app.config import COUNTRIES, LOCALES
+from app.core.catalogs import lazy_gettext as _l
+from app.core.catalogs import lazy_ngettext
 from app.core.db import begin_write
 from app.core.errors import DomainError
 from app.core.security import WEB_LINK_NEEDED, is_web_link

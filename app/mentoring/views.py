@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale, get_locale, get_timezone
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.choices import country_choices, country_name, tz_choices
@@ -25,6 +24,7 @@ from app.accounts.forms import EmptyForm
 from app.calendar import ics
 from app.config import LANGUAGE_NAMES, LOCALES
 from app.core.catalogs import locale_code
+from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import commit_or_show, show_error

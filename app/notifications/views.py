@@ -1,9 +1,9 @@
 """Coordinators see the messages that could not be delivered and can send them again."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from app.accounts.forms import EmptyForm
+from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.security import access
 from app.extensions import db

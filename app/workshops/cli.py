@@ -47,7 +47,7 @@ DEMO_EVENTS = (
         titles={
             "en": "Measuring impact together: a transnational workshop",
             "it": "Misurare l'impatto insieme: workshop transnazionale",
-            "ca": "Mesurar l'impacte junts: taller transnacional",
+            "ca": "Mesurar l’impacte junts: taller transnacional",
             "es": "Medir el impacto juntos: taller transnacional",
             "lv": "Kopīgi novērtējam ietekmi: starptautiska darbnīca",
             "lt": "Poveikį matuojame kartu: tarptautinis seminaras",
@@ -62,7 +62,7 @@ DEMO_EVENTS = (
             "misurano il proprio impatto. Insieme scegliamo tre indicatori, proviamo un semplice "
             "modulo per la raccolta dei dati e condividiamo ciò che ha funzionato in ciascun "
             "paese. Porta un esempio della tua organizzazione.",
-            "ca": "Entitats de l'economia social de sis països comparen com mesuren el seu "
+            "ca": "Entitats de l’economia social de sis països comparen com mesuren el seu "
             "impacte. Triem conjuntament tres indicadors, provem un formulari senzill per recollir "
             "dades i compartim què ha funcionat a cada país. Porta un exemple de la teva "
             "organització.",
@@ -146,7 +146,7 @@ DEMO_EVENTS = (
         titles={
             "en": "Webinar: the cloud for social cooperatives",
             "it": "Webinar: il cloud per le cooperative sociali",
-            "ca": "Webinar: el núvol per a cooperatives socials",
+            "ca": "Seminari web: el núvol per a cooperatives socials",
             "es": "Seminario web: la nube para cooperativas sociales",
             "lv": "Vebinārs: mākoņpakalpojumi sociālajiem kooperatīviem",
             "lt": "Internetinis seminaras: debesų kompiuterija socialiniams kooperatyvams",
@@ -193,7 +193,7 @@ DEMO_EVENTS = (
         titles={
             "en": "Mentoring circle: digital tools for the circular economy",
             "it": "Circolo di mentoring: strumenti digitali per l'economia circolare",
-            "ca": "Cercle de mentoria: eines digitals per a l'economia circular",
+            "ca": "Cercle de mentoria: eines digitals per a l’economia circular",
             "es": "Círculo de mentoría: herramientas digitales para la economía circular",
             "lv": "Mentoringa aplis: digitālie rīki aprites ekonomikai",
             "lt": "Mentorystės ratas: skaitmeniniai įrankiai žiedinei ekonomikai",
@@ -208,10 +208,10 @@ DEMO_EVENTS = (
             "condivisione si incontra per parlare di strumenti digitali: sistemi di "
             "prenotazione, inventari e semplici negozi online. Ogni partecipante porta una sfida "
             "concreta e il circolo aiuta a individuare il passo successivo.",
-            "ca": "Un grup reduït d'empreses socials que treballen en la reparació, la "
-            "reutilització i l'intercanvi es troba per parlar d'eines digitals: sistemes de "
+            "ca": "Un grup reduït d’empreses socials que treballen en la reparació, la "
+            "reutilització i l’intercanvi es troba per parlar d’eines digitals: sistemes de "
             "reserves, inventaris i botigues en línia senzilles. Cada participant porta un repte "
-            "i el cercle l'ajuda a trobar el pas següent.",
+            "i el cercle l’ajuda a trobar el pas següent.",
             "es": "Un grupo reducido de empresas sociales que trabajan en reparación, "
             "reutilización y uso compartido se reúne para hablar de herramientas digitales: "
             "sistemas de reservas, inventarios y tiendas en línea sencillas. Cada participante "
@@ -256,9 +256,9 @@ DEMO_EVENTS = (
             "it": "Budget, elenchi dei soci e fogli ore senza confusione: passo dopo passo "
             "costruiamo un foglio di calcolo condiviso con formule, filtri e celle protette. "
             "Porti a casa modelli pronti all'uso per la tua cooperativa.",
-            "ca": "Pressupostos, llistes de persones sòcies i registres d'hores sense embolics: "
+            "ca": "Pressupostos, llistes de persones sòcies i registres d’hores sense embolics: "
             "pas a pas construïm un full de càlcul compartit amb fórmules, filtres i cel·les "
-            "protegides. Te n'emportes plantilles a punt per fer servir a la teva cooperativa.",
+            "protegides. Te n’emportes plantilles a punt per fer servir a la teva cooperativa.",
             "es": "Presupuestos, listas de personas socias y registros de horas sin líos: paso a "
             "paso construimos una hoja de cálculo compartida con fórmulas, filtros y celdas "
             "protegidas. Te llevas plantillas listas para usar en tu cooperativa.",

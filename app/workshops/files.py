@@ -11,8 +11,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
-
+from app.core.catalogs import lazy_gettext as _l
 from app.core.errors import DomainError
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word, Excel and PowerPoint files

@@ -3,7 +3,6 @@
 import re
 from datetime import time
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from app.config import LANGUAGE_NAMES, LOCALES
+from app.core.catalogs import lazy_gettext as _l
 from app.core.forms import BaseForm, max_length, required
 from app.core.i18n import language_in_words
 

@@ -4,13 +4,13 @@ with the calendar invitation or cancellation where the event changes for them.""
 from email.message import EmailMessage
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.calendar import ics
 from app.calendar.services import feed_source
+from app.core.catalogs import py_gettext as _
 from app.core.fallback import pick
 from app.core.mail import absolute_url, render_templated
 from app.core.timeutil import when_in

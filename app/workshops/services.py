@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -16,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import Organisation, User
 from app.calendar.ics import CalendarEvent
 from app.config import COUNTRIES, LOCALES
+from app.core.catalogs import lazy_gettext as _l
 from app.core.db import begin_write
 from app.core.errors import DomainError
 from app.core.pagination import Page, paginate

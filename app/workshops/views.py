@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale, get_locale, get_timezone
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,6 +29,7 @@ from app.accounts.services import selectable_organisations
 from app.calendar import ics
 from app.config import COUNTRIES, LANGUAGE_NAMES, LOCALES
 from app.core.catalogs import locale_code
+from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.fallback import pick
