@@ -26,34 +26,40 @@ def _babel_context():
         return None
 
 
-def translations():
-    """The catalog Flask-Babel would use here (the request's locale, or none outside one)."""
+def _remembered(key: str, compute):
+    """The value `compute()` gives (with the locale it was computed for), kept beside the
+    request's Babel locale object: a replaced locale (`force_locale`, `refresh()`) computes it
+    again."""
     babel_context = _babel_context()
     if babel_context is not None:
-        remembered = babel_context.__dict__.get(_KEY)
+        remembered = babel_context.__dict__.get(key)
         if remembered is not None and remembered[0] is getattr(babel_context, "babel_locale", None):
             return remembered[1]
+    value, locale = compute()
+    babel_context = _babel_context()  # Flask-Babel may have created it just now
+    if babel_context is not None and locale is not None:
+        setattr(babel_context, key, (locale, value))
+    return value
+
+
+def _catalog_and_locale():
     catalog = flask_babel.get_translations()
-    babel_context = _babel_context()
-    locale = getattr(babel_context, "babel_locale", None)
-    if locale is not None:
-        setattr(babel_context, _KEY, (locale, catalog))
-    return catalog
+    return catalog, getattr(_babel_context(), "babel_locale", None)
+
+
+def _code_and_locale():
+    locale = flask_babel.get_locale()
+    return (str(locale) if locale is not None else "en"), locale
+
+
+def translations():
+    """The catalog Flask-Babel would use here (the request's locale, or none outside one)."""
+    return _remembered(_KEY, _catalog_and_locale)
 
 
 def locale_code() -> str:
     """`str(get_locale())` ("lv"), remembered beside the locale object like the catalog."""
-    babel_context = _babel_context()
-    if babel_context is not None:
-        remembered = babel_context.__dict__.get(_CODE)
-        if remembered is not None and remembered[0] is getattr(babel_context, "babel_locale", None):
-            return remembered[1]
-    locale = flask_babel.get_locale()
-    code = str(locale) if locale is not None else "en"
-    babel_context = _babel_context()
-    if babel_context is not None and locale is not None:
-        setattr(babel_context, _CODE, (locale, code))
-    return code
+    return _remembered(_CODE, _code_and_locale)
 
 
 def _format(eval_context, text: str, variables: dict):

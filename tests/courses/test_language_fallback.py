@@ -12,6 +12,7 @@ from app.core.fallback import lang_badge, pick
 from app.courses.models import LessonText
 from app.extensions import db
 from tests.conftest import count_queries, in_app
+from tests.courses.test_learning import enrolled_client
 
 
 def set_second(app, user_id, code):
@@ -24,13 +25,6 @@ def badge(app, code, reader):
     """The badge a reader of `reader` sees after a text in `code`, as the page renders it."""
     with app.test_request_context(), force_locale(reader):
         return str(lang_badge(pick({code: "x"}, reader)))
-
-
-def enrolled(app, login_as, user_id, course="sample"):
-    client = app.test_client()
-    login_as(client, user_id)
-    assert client.post(f"/courses/{course}/enrol").status_code == 302
-    return client
 
 
 def card(html, href):
@@ -96,7 +90,7 @@ def test_a_text_in_the_readers_language_has_no_badge_and_no_lang(
 
 
 def test_a_lesson_says_which_language_it_is_shown_in(app, login_as, catalan):
-    client = enrolled(app, login_as, catalan)
+    client = enrolled_client(app, login_as, catalan)
     html = client.get("/courses/sample/lessons/first-steps").get_data(as_text=True)
     assert '<article class="lesson" lang="es">' in html and "<h1>Primeros pasos</h1>" in html
     notice = re.search(r'<p class="notice".*?</p>', html, re.S).group(0)
@@ -116,7 +110,7 @@ def test_a_lesson_says_which_language_it_is_shown_in(app, login_as, catalan):
 
 
 def test_reading_in_the_second_language_adds_no_query(app, login_as, catalan):
-    client = enrolled(app, login_as, catalan)
+    client = enrolled_client(app, login_as, catalan)
     path = "/courses/sample/lessons/first-steps"
     client.get(path)
     with count_queries(app, selects_only=True) as without:
@@ -131,7 +125,7 @@ def test_reading_in_the_second_language_adds_no_query(app, login_as, catalan):
 
 
 def test_quiz_texts_in_a_fallback_language_are_marked(app, login_as, catalan):
-    client = enrolled(app, login_as, catalan)
+    client = enrolled_client(app, login_as, catalan)
     html = client.get("/courses/sample/modules/basics/quiz").get_data(as_text=True)
     legend = re.search(r"<legend>.*?</legend>", html, re.S).group(0)
     assert '<span lang="en">' in legend and badge(app, "en", "ca") in legend
