@@ -10,6 +10,8 @@ import sys
 # The outbox dispatcher and the periodic jobs run in their own process
 # (`flask --app wsgi scheduler run`), never inside a web worker, however the environment is set.
 os.environ["DOIMPACT_SCHEDULER_IN_WEB"] = "false"
+# Web workers run no `flask db` command: Alembic stays out of their memory.
+os.environ["DOIMPACT_MIGRATE_COMMANDS"] = "false"
 
 workers = 2
 worker_class = "sync"

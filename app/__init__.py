@@ -7,7 +7,7 @@ from flask import Flask
 
 from app.config import load_config
 from app.core.catalogs import py_gettext as gettext
-from app.extensions import babel, csrf, db, login_manager, migrate
+from app.extensions import babel, csrf, db, login_manager
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 TRANSLATIONS = str(Path(__file__).parent.parent / "translations")
@@ -32,9 +32,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
 
-    from app.notifications.scheduler import start_in_web_process
+    if app.config.get("SCHEDULER_IN_WEB"):  # APScheduler is loaded only where it runs
+        from app.notifications.scheduler import start_in_web_process
 
-    start_in_web_process(app)
+        start_in_web_process(app)
     return app
 
 
@@ -62,7 +63,11 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     core_db.init_app(app)  # first: a writing request begins as a writer before anything reads
-    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    if app.config["MIGRATE_COMMANDS"]:
+        # `flask db ...`; Alembic (some 20 MiB) is not loaded where no command runs (gunicorn).
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
         app,

@@ -98,6 +98,8 @@ class Defaults:
     # The outbox dispatcher runs in its own process (`flask scheduler run`); `make run` turns
     # this on to run it inside the development server instead.
     SCHEDULER_IN_WEB = False
+    # The `flask db` commands (Flask-Migrate, Alembic); gunicorn.conf.py turns them off in workers.
+    MIGRATE_COMMANDS = True
     # Mentoring: how many upcoming sessions a learner may hold at once, and until how many hours
     # before a session the learner may cancel or move it.
     MENTORING_MAX_OPEN_BOOKINGS = 3

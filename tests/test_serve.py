@@ -85,3 +85,28 @@ def test_gunicorn_runs_two_workers_and_never_the_scheduler(app, database_url, tm
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_web_workers_load_neither_alembic_nor_the_scheduler(database_url, tmp_path):
+    """gunicorn.conf.py keeps the migration commands (Alembic) and the scheduler (APScheduler) out
+    of the web process: memory no page needs. (The PDF library stays preloaded: certificates are
+    made in the workers, and a library loaded before the fork is shared by all of them.)"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOIMPACT_")}
+    env.update(
+        DOIMPACT_DATABASE_URL=database_url,
+        DOIMPACT_INSTANCE_PATH=str(tmp_path / "served"),
+        DOIMPACT_SECRET_KEY="test-secret-key-that-is-long-enough-0123456789",
+    )
+    heavy = "{'alembic', 'apscheduler', 'flask_migrate'}"
+    load = f"import sys, wsgi; print(sorted({heavy} & set(sys.modules)))"
+
+    def loaded(prelude: str) -> str:
+        command = [sys.executable, "-c", prelude + load]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert loaded("import runpy; runpy.run_path('gunicorn.conf.py'); ") == "[]"
+    # The `flask db` commands and the development server's scheduler still load theirs.
+    assert loaded("") == "['alembic', 'flask_migrate']"
+    assert "apscheduler" in loaded("import os; os.environ['DOIMPACT_SCHEDULER_IN_WEB'] = 'true'; ")
