@@ -57,7 +57,7 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app.accounts import services as account_services
     from app.core import db as core_db
-    from app.core import fields, i18n, security, timeutil
+    from app.core import fields, frame, i18n, security, timeutil
     from app.core.db import utcnow
     from app.core.errors import register_error_handlers
 
@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals.update(timeutil.template_globals())  # time ranges, zone wording
     security.init_app(app)
     fields.init_app(app)  # filter_field() for search and filter forms
+    frame.init_app(app)  # the page frame, kept per kind of reader
     register_error_handlers(app)
 
 

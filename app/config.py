@@ -95,6 +95,13 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     LANG_COOKIE = "doimpact_lang"
     PAGE_SIZE = 20
+    # How long a worker trusts its copy of the course structure before it asks whether content
+    # was imported since (seconds; courses/structure.py). The importing process sees its own
+    # import at once.
+    CONTENT_RECHECK_SECONDS = 1.0
+    # Keep each kind of reader's page frame (head links, header, footer) rendered in the
+    # worker (core/frame.py); off: render it on every request.
+    FRAME_CACHE = True
     # The outbox dispatcher runs in its own process (`flask scheduler run`); `make run` turns
     # this on to run it inside the development server instead.
     SCHEDULER_IN_WEB = False

@@ -27,6 +27,7 @@ def test_admin_lists_run_the_same_queries_for_5_and_40_rows(
     client = app.test_client()
     populate(app, make_user, make_org, 5)
     login_as(client, make_user(roles=("coordinator",), email="me@example.org"))
+    client.get(path)  # a worker reads a session's user in full once, then only checks it
     with count_queries(app) as small:
         assert client.get(path).status_code == 200
     populate(app, make_user, make_org, 35)

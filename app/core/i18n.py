@@ -106,10 +106,16 @@ def lang_url(locale: str) -> str:
     """Return the current URL with ?lang= set to the given locale.
 
     Every page links all seven languages twice; the query around `lang` is encoded once."""
+    around = lang_url_around()
+    return around[0] + quote_plus(locale) + around[1]
+
+
+def lang_url_around() -> tuple[str, str]:
+    """This request's URL before and after the value of `lang` (computed once a request)."""
     around = g.get("_lang_url_around")
     if around is None:
         around = g._lang_url_around = _around_lang()
-    return around[0] + quote_plus(locale) + around[1]
+    return around
 
 
 def _around_lang() -> tuple[str, str]:

@@ -2,11 +2,13 @@
 which modules have knowledge-check questions, as plain read-only objects.
 
 It changes only when content is imported. `sync_courses` records each import that changed
-something as a `content_synced` audit event, and `current()` first reads the id and time of the
-latest one (one indexed query, the only one when nothing changed). A worker whose copy was built
-for another event rebuilds it, so every worker follows an import at its next request; no
-process has to be told. The event is read before the structure, so a copy is never labelled
-newer than what it holds.
+something as a `content_synced` audit event, and `current()` reads the id and time of the
+latest one (one indexed query, the only one when nothing changed) at most once per
+CONTENT_RECHECK_SECONDS (1 s) in each worker; requests in between use the copy without asking.
+A worker whose copy was built for another event rebuilds it, so every worker follows an import
+within that second; no process has to be told. The process that imports asks again right
+after its commit. The event is read before the structure, so a copy is never labelled newer
+than what it holds.
 
 The objects carry the attributes the catalog, lesson and learning pages and the progress rules
 read from the models (`course.modules`, `module.lessons`, `lesson.module`, `titles` ...).
@@ -14,10 +16,12 @@ Treat them as read-only: they are shared by every request of the worker.
 """
 
 import threading
+import time
 from dataclasses import dataclass, field
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.accounts.models import AuditEvent
 from app.extensions import db
@@ -71,6 +75,7 @@ class ModuleInfo:
 class CourseInfo:
     __slots__ = (
         "active",
+        "cards",
         "digcomp",
         "greencomp",
         "id",
@@ -94,6 +99,8 @@ class CourseInfo:
         )
         self.position, self.active = row.position, row.active
         self.modules: list[ModuleInfo] = []
+        # The catalog's card of this course, rendered once per reader's languages (courses.views).
+        self.cards: dict[tuple, str] = {}
 
     @property
     def twin_transition(self) -> bool:
@@ -173,15 +180,32 @@ def content_version() -> tuple | None:
 
 
 def current() -> Structure:
-    """The structure as of the latest content import (one query when this worker has it)."""
-    version = content_version()  # first: see the module's note
+    """The structure as of the latest content import: no query when this worker asked less than
+    CONTENT_RECHECK_SECONDS ago, one when it has the latest copy."""
     cache = current_app.extensions.setdefault(_CACHE, {})
     held = cache.get("structure")
+    now = time.monotonic()
+    if held is not None and now < cache.get("fresh_until", 0.0):
+        return held
+    version = content_version()  # first: see the module's note
+    cache["fresh_until"] = now + current_app.config["CONTENT_RECHECK_SECONDS"]
     if held is not None and held.version == version:
         return held
     built = _build(version)
     cache["structure"] = built
     return built
+
+
+def changed(session: Session) -> None:
+    """Note that this transaction changes content: after its commit this process asks for the
+    latest import at its next request instead of waiting for the recheck interval."""
+    session.info[_CACHE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _ask_again_after_import(session: Session) -> None:
+    if session.info.pop(_CACHE, False) and has_app_context():
+        current_app.extensions.get(_CACHE, {}).pop("fresh_until", None)
 
 
 def _build(version: tuple | None) -> Structure:

@@ -57,9 +57,10 @@ def record_content_change(count: int, actor=None) -> None:
     (see structure.py). Anything that writes courses, modules, lessons or questions calls it."""
     from app.accounts.services import audit
 
-    from .structure import CONTENT_SYNCED
+    from .structure import CONTENT_SYNCED, changed
 
     audit(CONTENT_SYNCED, actor, detail=f"{count} change(s)")
+    changed(db.session)
 
 
 def _sync_modules(course: Course, source: CourseSource, changes: list[str]) -> None:

@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -339,9 +340,24 @@ KIND_NAMES = {
 STATE_NAMES = {"ok": _l("Translated"), "missing": _l("Missing"), "outdated": _l("Outdated")}
 
 
+def course_card(course) -> Markup:
+    """The catalog's card of a course. A card shows only the course's content in the reader's
+    languages, so each worker keeps it beside the course in its copy of the structure (a new
+    import brings new copies); it cost about 0.15 ms a card to render."""
+    cards = getattr(course, "cards", None)
+    if cards is None:  # a course read from the database, not the structure's copy
+        return Markup(render_template("courses/_card.html", course=course))  # noqa: S704
+    key = (*reader_languages(), request.script_root)
+    html = cards.get(key)
+    if html is None:
+        html = cards[key] = render_template("courses/_card.html", course=course)
+    return Markup(html)  # noqa: S704 -- our template's output
+
+
 @bp.app_context_processor
 def course_helpers():
     return {
+        "course_card": course_card,
         "digcomp_label": digcomp_label,
         "greencomp_label": greencomp_label,
         "level_label": lambda level: str(LEVELS.get(level, level)),

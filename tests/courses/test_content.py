@@ -271,3 +271,38 @@ def test_a_source_title_in_another_language_keeps_its_lang_attribute():
     )
     assert '<span lang="en">Cybersecurity guide for SMEs</span>' in html
     assert "onclick" not in html
+
+
+def test_each_worker_follows_an_import_within_its_recheck_interval(
+    app_factory, content, monkeypatch
+):
+    """Two apps stand for two workers. The one that imports sees its import at once; the other
+    trusts its copy of the course structure for CONTENT_RECHECK_SECONDS, then follows."""
+    from tests.conftest import count_queries
+
+    importer = app_factory(CONTENT_DIR=str(content), CONTENT_RECHECK_SECONDS=3600)
+    other = app_factory(CONTENT_DIR=str(content), CONTENT_RECHECK_SECONDS=3600)
+    with in_app(importer):
+        sync_courses(read_content(content)[0])
+        db.session.commit()
+    clients = {"importer": importer.test_client(), "other": other.test_client()}
+    for client in clients.values():
+        assert "Sample course" in client.get("/courses?lang=en").text
+    with count_queries(other) as statements:
+        assert clients["other"].get("/courses/sample?lang=en").status_code == 200
+    assert not [s for s in statements if "audit_events" in s]  # no recheck inside the interval
+
+    edit(content / "courses/sample/course.en.yml", "title: Sample course", "title: Renamed course")
+    with in_app(importer):
+        sync_courses(read_content(content)[0])
+        db.session.commit()
+    assert "Renamed course" in clients["importer"].get("/courses?lang=en").text
+    assert "Sample course" in clients["other"].get("/courses?lang=en").text  # still its copy
+    import time
+
+    from app.courses import structure
+
+    later = time.monotonic() + 3601  # the interval is over
+    monkeypatch.setattr(structure.time, "monotonic", lambda: later)
+    page = clients["other"].get("/courses?lang=en").text
+    assert "Renamed course" in page and "Sample course" not in page

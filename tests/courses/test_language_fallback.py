@@ -116,6 +116,7 @@ def test_reading_in_the_second_language_adds_no_query(app, login_as, catalan):
     with count_queries(app, selects_only=True) as without:
         assert client.get(path).status_code == 200
     set_second(app, catalan, "lv")
+    client.get(path)  # the changed user is read afresh once (accounts: load_session_user)
     with count_queries(app, selects_only=True) as with_second:
         html = client.get(path).get_data(as_text=True)
     assert "<h1>Pirmie soļi</h1>" in html
@@ -188,3 +189,20 @@ def test_a_mentor_bio_in_another_language_is_marked(app, client, make_mentor, ma
         re.S,
     ).group(0)
     assert own.startswith('<div class="bio">') and "lang-badge" not in own
+
+
+def test_the_catalogs_kept_cards_follow_each_readers_languages(app, client, login_as, catalan):
+    """Cards are kept per worker and per reader's languages (courses.views.course_card)."""
+    login_as(client, catalan)
+    first = card(client.get("/courses").get_data(as_text=True), "/courses/sample")
+    assert card(client.get("/courses").get_data(as_text=True), "/courses/sample") == first
+    assert 'lang="es">Curso de ejemplo</a>' in first
+    set_second(app, catalan, "lv")  # Latvian before the built-in chain
+    second = card(client.get("/courses").get_data(as_text=True), "/courses/sample")
+    assert 'lang="lv">Parauga kurss</a>' in second and badge(app, "lv", "ca") in second
+    anonymous = app.test_client()  # no second language: the built-in chain again
+    assert card(anonymous.get("/courses?lang=ca").get_data(as_text=True), "/courses/sample") == (
+        first
+    )
+    english = card(anonymous.get("/courses?lang=en").get_data(as_text=True), "/courses/sample")
+    assert ">Sample course</a>" in english and "lang-badge" not in english
