@@ -13,6 +13,7 @@ for them and each request writes its own values in, escaped as Jinja would have.
 tests compare both renderings). The frame's templates are `templates/frame/*.html`.
 """
 
+import re
 from urllib.parse import quote_plus
 
 from flask import current_app, request
@@ -27,6 +28,7 @@ _KEPT = "doimpact.frame"
 _MAX_KEPT = 4096  # a bound, far above what the endpoints x languages x role sets give
 # Markers: NUL never occurs in a template's text, and escaping leaves it as it is.
 _BEFORE_LANG, _AFTER_LANG, _CSRF = "\x00lang-before\x00", "\x00lang-after\x00", "\x00csrf\x00"
+_MARKERS = re.compile("|".join(map(re.escape, (_BEFORE_LANG, _AFTER_LANG, _CSRF))))
 
 
 def _marked_lang_url(locale: str) -> str:
@@ -69,12 +71,15 @@ def frame(name: str) -> Markup:
         if len(kept) >= _MAX_KEPT:
             kept.clear()
         kept[key] = html
-    if _BEFORE_LANG in html:
-        before, after = lang_url_around()
-        html = html.replace(_BEFORE_LANG, str(escape(before)))
-        html = html.replace(_AFTER_LANG, str(escape(after)))
-    if _CSRF in html:
-        html = html.replace(_CSRF, str(escape(generate_csrf())))
+    if "\x00" in html:
+        values = {}
+        if _BEFORE_LANG in html:
+            before, after = lang_url_around()
+            values[_BEFORE_LANG], values[_AFTER_LANG] = str(escape(before)), str(escape(after))
+        if _CSRF in html:
+            values[_CSRF] = str(escape(generate_csrf()))
+        # One pass: a value written in (a path) is never searched for markers itself.
+        html = _MARKERS.sub(lambda found: values[found.group(0)], html)
     return Markup(html)  # noqa: S704 -- Jinja's output, with escaped values written in
 
 
