@@ -33,7 +33,8 @@ def test_admin_lists_run_the_same_queries_for_5_and_40_rows(
     populate(app, make_user, make_org, 35)
     with count_queries(app) as large:
         assert client.get(path).status_code == 200
-    assert len(large) == len(small) <= 12, "\n".join(
+    # A first page that is not full needs no count: the small list may run one query less.
+    assert len(small) <= len(large) <= len(small) + 1 <= 13, "\n".join(
         s.split("\n")[0][:150] + " | " + s.split("\n")[1][:80] if "\n" in s else s[:150]
         for s in large
     )

@@ -28,9 +28,19 @@ class Page:
 
 
 def paginate(statement: Select, page: int, per_page: int) -> Page:
-    """Run one count and one limited select for the requested page (clamped to range)."""
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    """The requested page (clamped to range): one limited select, and one count unless the
+    first page is not full (then its rows are all there is, as on most short lists)."""
+    if page <= 1:
+        items = list(db.session.scalars(statement.limit(per_page)))
+        if len(items) < per_page:
+            return Page(items=items, page=1, per_page=per_page, total=len(items))
+        return Page(items=items, page=1, per_page=per_page, total=_count(statement))
+    total = _count(statement)
     pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page = min(page, pages)
     items = list(db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def _count(statement: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
