@@ -234,8 +234,8 @@ def list_workshops(
     kind: str | None = None,
     past: bool = False,
 ) -> Page:
-    # The list names organisers; their roles (loaded with a user by default) are not shown.
-    statement = select(Workshop).options(selectinload(Workshop.organiser).lazyload(User.roles))
+    # The list shows no organiser: none is loaded.
+    statement = select(Workshop)
     if past:
         statement = statement.where(Workshop.ends_at <= now).order_by(Workshop.starts_at.desc())
     else:

@@ -32,8 +32,9 @@ from app.core.catalogs import locale_code
 from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.core.fallback import pick
+from app.core.fallback import pick, reader_languages
 from app.core.forms import commit_or_show, show_error
+from app.core.fragments import kept
 from app.core.security import access
 from app.core.timeutil import in_range, month_title, parse_month, zone_name
 from app.courses.frameworks import DIGCOMP
@@ -58,9 +59,41 @@ bp = Blueprint("workshops", __name__, template_folder="templates")
 MANAGERS = ("trainer", "coordinator")
 
 
+def workshop_card(workshop, past: bool, registration: str | None):
+    """A workshop's card in the list, kept per worker under every value it shows (see
+    core/fragments.py): its fields as read now, the reader's languages and time zone."""
+    key = (
+        workshop.id,
+        tuple(sorted((workshop.titles or {}).items())),
+        workshop.status,
+        workshop.kind,
+        workshop.mode,
+        workshop.country,
+        workshop.language,
+        workshop.starts_at,
+        workshop.ends_at,
+        workshop.capacity,
+        workshop.seats_taken,
+        past,
+        registration,
+        *reader_languages(),
+        str(get_timezone()),
+        request.script_root,
+    )
+    return kept(
+        "workshops/_card.html",
+        key,
+        workshop=workshop,
+        past=past,
+        registration=registration,
+        country_name=country_name,
+    )
+
+
 @bp.app_context_processor
 def workshop_helpers():
     return {
+        "workshop_card": workshop_card,
         "event_kind_label": lambda key: KIND_LABELS.get(key, key),
         "workshop_mode_label": lambda key: MODE_LABELS.get(key, key),
         "file_size": _file_size,

@@ -173,3 +173,35 @@ def test_a_meeting_link_must_be_a_web_address(app, login_as, make_user):
     assert "Give a web address that starts with https://." in profile
     with in_app(app):
         assert db.session.scalar(select(Workshop.id)) is None
+
+
+def test_the_lists_kept_cards_follow_places_titles_readers_and_registrations(
+    app, make_user, make_workshop, login_as
+):
+    """Cards are kept per worker under every value they show (workshops.views.workshop_card)."""
+    from app.accounts.models import User
+    from app.workshops import services
+
+    _, workshop_id = make_workshop(capacity=3)
+    visitor = app.test_client()
+
+    def card(client, path="/workshops?lang=en"):
+        html = client.get(path).get_data(as_text=True)
+        [found] = [
+            p for p in html.split('<li class="card">')[1:] if f"/workshops/{workshop_id}" in p
+        ]
+        return found
+
+    first = card(visitor)
+    assert card(visitor) == first and "3 places left" in first
+    assert "Delade kalendrar för kooperativ" in card(visitor, "/workshops?lang=sv")
+    learner = make_user()
+    with in_app(app):
+        services.register(db.session.get(User, learner), workshop_id, utcnow())
+        db.session.get(Workshop, workshop_id).titles = {"en": "Shared calendars, renamed"}
+        db.session.commit()
+    changed = card(visitor)
+    assert "2 places left" in changed and "Shared calendars, renamed" in changed
+    client = app.test_client()
+    login_as(client, learner)
+    assert "You are registered." in card(client) and "You are registered." not in card(visitor)
