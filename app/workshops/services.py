@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from app.accounts.models import Organisation, User
 from app.calendar.ics import CalendarEvent
@@ -234,8 +234,23 @@ def list_workshops(
     kind: str | None = None,
     past: bool = False,
 ) -> Page:
-    # The list shows no organiser: none is loaded.
-    statement = select(Workshop)
+    # Only what the list's cards show (workshops/_card.html): no organiser, no descriptions
+    # in seven languages; touching anything else raises instead of reading each row again.
+    statement = select(Workshop).options(
+        load_only(
+            Workshop.titles,
+            Workshop.status,
+            Workshop.kind,
+            Workshop.mode,
+            Workshop.country,
+            Workshop.language,
+            Workshop.starts_at,
+            Workshop.ends_at,
+            Workshop.capacity,
+            Workshop.seats_taken,
+            raiseload=True,
+        )
+    )
     if past:
         statement = statement.where(Workshop.ends_at <= now).order_by(Workshop.starts_at.desc())
     else:
