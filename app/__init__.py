@@ -25,11 +25,12 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     trust_proxies(app)
 
-    from app.core import routing
+    from app.core import privacy, routing
 
     routing.init_app(app)  # URL converters that refuse what no row can match; before routes
     register_extensions(app)
     register_blueprints(app)
+    privacy.load_providers()  # each domain's personal-data provider (core/privacy.py)
     register_commands(app)
 
     if app.config.get("SCHEDULER_IN_WEB"):  # APScheduler is loaded only where it runs

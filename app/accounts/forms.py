@@ -69,10 +69,6 @@ class ResendConfirmationForm(BaseForm):
     )
 
 
-class EmptyForm(BaseForm):
-    """A form with only the CSRF token, for buttons that change state."""
-
-
 class UserSearchForm(BaseForm):
     class Meta:
         csrf = False

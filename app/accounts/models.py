@@ -3,9 +3,11 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+# The audit trail lives in core (every domain writes it); loading the accounts models maps it too.
+from app.core.audit import AuditEvent  # noqa: F401
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -143,21 +145,3 @@ class LoginAttempt(db.Model):
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_login_attempts_scope_key_at", "scope", "key", "attempted_at"),)
-
-
-class AuditEvent(db.Model):
-    """Append-only record of security-relevant actions: who, what, when (UTC). No secrets."""
-
-    __tablename__ = "audit_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    action: Mapped[str] = mapped_column(String(40), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    subject_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    detail: Mapped[str] = mapped_column(Text, default="")
-
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
-    subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])

@@ -24,6 +24,7 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.config import COUNTRIES, LOCALES
+from app.core.audit import AuditEvent, audit, record_denied_access  # noqa: F401 (callers)
 from app.core.catalogs import lazy_gettext as _l
 from app.core.catalogs import lazy_ngettext
 from app.core.db import write_apart
@@ -36,7 +37,6 @@ from app.notifications import services as outbox
 
 from .models import (
     ORGANISATION_KINDS,
-    AuditEvent,
     LoginAttempt,
     Organisation,
     User,
@@ -120,21 +120,6 @@ def check_password_rules(password: str) -> None:
 
 
 # --- audit ------------------------------------------------------------------------------------
-
-
-def audit(action: str, actor: User | None, subject: User | None = None, detail: str = "") -> None:
-    db.session.add(
-        AuditEvent(
-            action=action,
-            actor_id=actor.id if actor else None,
-            subject_id=subject.id if subject else None,
-            detail=detail,
-        )
-    )
-
-
-def record_denied_access(user: User, path: str) -> None:
-    audit("access_denied", user, user, path[:200])
 
 
 # Load the people of a page of events together (no query per row).

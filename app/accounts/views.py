@@ -20,7 +20,7 @@ from app.core import i18n
 from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.core.forms import commit_or_show, show_error
+from app.core.forms import EmptyForm, commit_or_show, show_error
 from app.core.mail import absolute_url
 from app.core.security import ROLES, access, is_safe_next
 from app.extensions import db
@@ -37,7 +37,6 @@ from .choices import (
 )
 from .forms import (
     ChangePasswordForm,
-    EmptyForm,
     EraseAccountForm,
     ForgotPasswordForm,
     ProfileForm,

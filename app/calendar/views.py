@@ -3,9 +3,9 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.accounts.forms import EmptyForm
 from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
+from app.core.forms import EmptyForm
 from app.core.mail import absolute_url
 from app.core.security import access
 from app.extensions import db

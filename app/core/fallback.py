@@ -60,6 +60,13 @@ def pick(texts: dict | None, locale: str, second: str | None = None) -> Picked:
 # --- in templates ----------------------------------------------------------------------------
 
 
+def language_in_words(code: str) -> str:
+    """The name of a language in the reader's language, as it reads inside a sentence."""
+    from babel import Locale
+
+    return Locale.parse(code).get_display_name(get_locale()) or code
+
+
 def reader_languages() -> tuple[str, str | None]:
     """The page's language and the signed-in reader's second language (None when signed out)."""
     locale = str(get_locale())
@@ -97,7 +104,6 @@ def lang_badge(picked: Picked, noted: str | None = None) -> Markup:
     texts in it keep their `lang` attribute but need no badge of their own."""
     if not picked.fallback or picked.lang == noted:
         return Markup("")
-    from app.core.i18n import language_in_words
 
     label = pgettext(
         "badge after a text shown in another language",

@@ -86,6 +86,10 @@ class BaseForm(FlaskForm):
             return field
 
 
+class EmptyForm(BaseForm):
+    """A form with only the CSRF token, for buttons that change state (every domain uses it)."""
+
+
 def required(message=None):
     return DataRequired(message=message or _l("This field is required."))
 

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.config import LANGUAGE_NAMES, LOCALES
+from app.core.fallback import language_in_words
 
 # The language a signed-in person picked from the menu, kept in the browser session only.
 SESSION_KEY = "lang"
@@ -93,13 +94,6 @@ def init_app(app) -> None:
             "lang_url": lang_url,
             "language_in_words": language_in_words,
         }
-
-
-def language_in_words(code: str) -> str:
-    """The name of a language in the reader's language, as it reads inside a sentence."""
-    from babel import Locale
-
-    return Locale.parse(code).get_display_name(get_locale()) or code
 
 
 def lang_url(locale: str) -> str:

@@ -65,7 +65,7 @@ def access(*rules: str):
             if (rule == "user" or roles) and not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
             if roles and not any(current_user.has_role(role) for role in roles):
-                from app.accounts.services import record_denied_access
+                from app.core.audit import record_denied_access
                 from app.core.db import begin_write
                 from app.extensions import db
 

@@ -23,7 +23,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import AuditEvent
+from app.core.audit import AuditEvent
 from app.extensions import db
 
 from .models import Course, Lesson, LessonText, Module, Question

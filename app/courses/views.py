@@ -24,6 +24,7 @@ from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow, writing
 from app.core.errors import DomainError
 from app.core.fallback import reader_languages
+from app.core.forms import EmptyForm
 from app.core.mail import absolute_url
 from app.core.security import access
 from app.extensions import db
@@ -102,8 +103,6 @@ def course(key):
 
 
 def _empty_form():
-    from app.accounts.forms import EmptyForm
-
     return EmptyForm()
 
 

@@ -20,14 +20,13 @@ from flask_babel import force_locale, get_locale, get_timezone
 from flask_login import current_user
 
 from app.accounts.choices import country_choices, country_name, tz_choices
-from app.accounts.forms import EmptyForm
 from app.calendar import ics
 from app.config import LANGUAGE_NAMES, LOCALES
 from app.core.catalogs import locale_code
 from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.core.forms import commit_or_show, show_error
+from app.core.forms import EmptyForm, commit_or_show, show_error
 from app.core.pagination import Page
 from app.core.security import access
 from app.core.timeutil import parse_instant, time_range, zone_name

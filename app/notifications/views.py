@@ -2,9 +2,9 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from app.accounts.forms import EmptyForm
 from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
+from app.core.forms import EmptyForm
 from app.core.security import access
 from app.extensions import db
 

@@ -9,8 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.calendar import ics
+from app.calendar.ics import CalendarEvent
 from app.calendar.services import feed_source
+from app.core.catalogs import lazy_gettext as _l
 from app.core.catalogs import py_gettext as _
+from app.core.errors import DomainError
 from app.core.fallback import pick
 from app.core.mail import absolute_url, render_templated
 from app.core.timeutil import when_in
@@ -18,6 +21,7 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.notifications.services import renderer
 
+from . import services
 from .models import Registration, Workshop
 
 
@@ -126,15 +130,13 @@ def _render(message: OutboxMessage, kind: str) -> EmailMessage | None:
             data = ics.cancellation(calendar_event(workshop, reader, cancelled=True))
             attachments.append(("cancellation.ics", "text/calendar; method=CANCEL", data))
         if kind == "workshop.waitlisted":
-            from .services import waitlist_position
-
             lead = _(
                 "The event is full, so you are on the waiting list. We will e-mail you "
                 "as soon as a place is yours."
             )
             extra = _(
                 "Your place on the waiting list: %(position)s",
-                position=waitlist_position(registration),
+                position=services.waitlist_position(registration),
             )
             subject = _("Waiting list: %(title)s", title=title)
         elif kind == "workshop.message":
@@ -187,3 +189,20 @@ def workshops_in_feed(user: User, now) -> list[ics.CalendarEvent]:
         .options(selectinload(Workshop.organiser))
     )
     return [calendar_event(workshop, user) for workshop in rows]
+
+
+def calendar_event_for(user: User, workshop: Workshop) -> CalendarEvent:
+    """The workshop as a calendar file for `user` (call it in their locale), or a DomainError.
+
+    A participant with a place gets it with the meeting link and themselves as the only
+    attendee; the organiser and coordinators get it without attendees. Those on the waiting list
+    have no place yet (they get the invitation by e-mail when one is theirs), so like everyone
+    else they get nothing: the view answers 404."""
+    registration = services.registration_of(user, workshop)
+    if registration is not None and registration.status == "registered":
+        return calendar_event(workshop, user)
+    if services.can_manage(user, workshop):
+        event = calendar_event(workshop, user)
+        event.attendees = []  # never the participants, and the organiser is not one
+        return event
+    raise DomainError(_l("You are not registered for this workshop."))

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, selectinload
 
 from app.accounts.models import Organisation, User
-from app.calendar.ics import CalendarEvent
 from app.config import COUNTRIES, LOCALES
 from app.core.catalogs import lazy_gettext as _l
 from app.core.db import begin_write
@@ -320,25 +319,6 @@ def registrations_of(user: User, workshop_ids: list[int]) -> dict[int, Registrat
         )
     )
     return {row.workshop_id: row for row in rows}
-
-
-def calendar_event_for(user: User, workshop: Workshop) -> CalendarEvent:
-    """The workshop as a calendar file for `user` (call it in their locale), or a DomainError.
-
-    A participant with a place gets it with the meeting link and themselves as the only
-    attendee; the organiser and coordinators get it without attendees. Those on the waiting list
-    have no place yet (they get the invitation by e-mail when one is theirs), so like everyone
-    else they get nothing: the view answers 404."""
-    from .messages import calendar_event
-
-    registration = registration_of(user, workshop)
-    if registration is not None and registration.status == "registered":
-        return calendar_event(workshop, user)
-    if can_manage(user, workshop):
-        event = calendar_event(workshop, user)
-        event.attendees = []  # never the participants, and the organiser is not one
-        return event
-    raise DomainError(_l("You are not registered for this workshop."))
 
 
 def waitlist_position(registration: Registration) -> int:

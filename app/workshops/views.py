@@ -24,7 +24,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.choices import country_choices, country_name, tz_choices
-from app.accounts.forms import EmptyForm
 from app.accounts.services import selectable_organisations
 from app.calendar import ics
 from app.config import COUNTRIES, LANGUAGE_NAMES, LOCALES
@@ -33,7 +32,7 @@ from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.fallback import pick, reader_languages
-from app.core.forms import commit_or_show, show_error
+from app.core.forms import EmptyForm, commit_or_show, show_error
 from app.core.fragments import kept
 from app.core.security import access
 from app.core.timeutil import in_range, month_title, parse_month, zone_name
@@ -259,7 +258,7 @@ def ics_file(workshop_id):
     workshop = _workshop_or_404(workshop_id)
     with force_locale(current_user.locale):
         try:
-            event = services.calendar_event_for(current_user, workshop)
+            event = messages.calendar_event_for(current_user, workshop)
         except DomainError:
             abort(404)  # only participants, the organiser and coordinators have it
         data = ics.single(event)

@@ -1,0 +1,40 @@
+"""What the workshops hold about a person: events they organise, material they uploaded and
+their registrations. Attendance and ratings stay as counts; comments go; upcoming places are
+given back (the first person waiting gets the place and is told)."""
+
+from sqlalchemy import select, update
+
+from app.core import privacy
+from app.core.privacy import Policy, Provider
+from app.extensions import db
+
+from . import services
+from .models import Registration, Workshop
+
+
+def _registrations(table, column, person, now) -> None:
+    upcoming = db.session.scalars(
+        select(Registration.workshop_id)
+        .join(Workshop, Workshop.id == Registration.workshop_id)
+        .where(
+            Registration.user_id == person.id,
+            Registration.status.in_(services.LIVE),
+            Workshop.ends_at > now,
+        )
+    ).all()
+    for workshop_id in upcoming:
+        services.unregister(person, workshop_id, now)
+    db.session.execute(update(table).where(table.c[column] == person.id).values(comment=None))
+
+
+PROVIDER = privacy.register(
+    Provider(
+        domain="workshops",
+        policies={
+            ("workshops", "organiser_id"): Policy(),
+            ("materials", "uploaded_by_id"): Policy(export=False),
+            ("workshop_registrations", "user_id"): Policy(erase="registrations"),
+        },
+        erasers={"registrations": _registrations},
+    )
+)
