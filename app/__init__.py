@@ -121,8 +121,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.accounts.cli import demo_cli, users_cli
+    from app.accounts.cli import users_cli
     from app.courses.cli import content_cli
+    from app.demo import demo_cli
     from app.notifications.cli import outbox_cli, scheduler_cli
 
     app.cli.add_command(users_cli)

@@ -128,3 +128,16 @@ def test_core_imports_no_domain():
     )
     assert reaching == [], f"core reaches into domains: {reaching}"
     assert "app.core.security" in graph and "app.core.audit" in graph["app.core.security"]
+
+
+def test_accounts_reaches_into_no_other_domain():
+    """Export and erasure go through the providers, mail through the core outbox, demo data
+    through app/demo.py: accounts imports nothing of another domain."""
+    reaching = sorted(
+        (module, target)
+        for module, targets in import_graph().items()
+        if domain_of(module) == "accounts"
+        for target in targets
+        if domain_of(target) not in (None, "accounts")
+    )
+    assert reaching == [], f"accounts reaches into other domains: {reaching}"

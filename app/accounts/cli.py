@@ -16,7 +16,6 @@ from . import services
 from .models import Organisation, User, UserRole
 
 users_cli = AppGroup("users", help="Manage user accounts.")
-demo_cli = AppGroup("demo", help="Demo data for trying the portal.")
 
 DEMO_PASSWORD = "doimpact-demo"  # noqa: S105 - documented demo password, refused in production
 
@@ -202,36 +201,3 @@ def seed_demo() -> list[tuple[str, str]]:
             user.organisation_granted_at = utcnow()  # a demo from before memberships were granted
         printed.append((email, ", ".join(["learner", *roles])))
     return printed
-
-
-@demo_cli.command("seed")
-def demo_seed():
-    """Create demo organisations and the five demo accounts (never in production)."""
-    if current_app.config["ENV_NAME"] == "production":
-        raise click.ClickException("demo seed refuses to run in production.")
-    from app.courses.cli import seed_learning
-    from app.mentoring.cli import seed_mentoring
-    from app.workshops.cli import seed_workshops
-
-    accounts = seed_demo()
-    learner = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
-    enrolled = seed_learning(learner, utcnow())
-    mentors = seed_mentoring(learner, utcnow(), create_user, DEMO_PASSWORD)
-    db.session.commit()
-    seed_workshops(
-        utcnow(),
-        {
-            role: f"{role}@demo.doimpact.eu"
-            for role in ("learner", "mentor", "trainer", "manager", "coordinator")
-        },
-    )
-    db.session.commit()
-    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
-    for email, roles in accounts:
-        click.echo(f"  {email:32} {roles}")
-    for email in mentors[1:]:
-        click.echo(f"  {email:32} learner, mentor")
-    if enrolled:
-        click.echo(f"The demo learner is enrolled in: {enrolled} (the first one half done).")
-    else:
-        click.echo("No course content yet: run `flask --app wsgi content sync` first.")

@@ -12,9 +12,8 @@ from flask import current_app
 
 from app.core.catalogs import lazy_gettext as _l
 from app.core.mail import absolute_url, render_templated
+from app.core.outbox import OutboxMessage, renderer
 from app.extensions import db
-from app.notifications.models import OutboxMessage
-from app.notifications.services import renderer
 
 from . import services
 from .models import User

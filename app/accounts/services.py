@@ -24,6 +24,7 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.config import COUNTRIES, LOCALES
+from app.core import outbox
 from app.core.audit import AuditEvent, audit, record_denied_access  # noqa: F401 (callers)
 from app.core.catalogs import lazy_gettext as _l
 from app.core.catalogs import lazy_ngettext
@@ -31,9 +32,9 @@ from app.core.db import write_apart
 from app.core.errors import DomainError
 from app.core.pagination import Page, paginate
 from app.core.security import ROLES
+from app.core.text import normalise_email
 from app.core.timeutil import is_valid_timezone
 from app.extensions import db
-from app.notifications import services as outbox
 
 from .models import (
     ORGANISATION_KINDS,
@@ -387,10 +388,6 @@ def accept_invitation(user: User, token: str, now: datetime) -> Organisation:
 
 
 # --- sign-up and confirmation -----------------------------------------------------------------
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def _check_profile_values(country: str, locale: str, timezone: str) -> None:

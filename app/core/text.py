@@ -85,3 +85,8 @@ def visible(form, field) -> None:
     data = field.data
     if isinstance(data, str) and data.strip() and not has_visible(data):
         raise ValidationError(str(VISIBLE_NEEDED))
+
+
+def normalise_email(email: str) -> str:
+    """An e-mail address as accounts are looked up by: no surrounding spaces, lower case."""
+    return email.strip().lower()

@@ -407,7 +407,7 @@ def complete_by_hand(
     actor: User, learner: User, course: Course, reason: str, now: datetime
 ) -> Enrolment:
     """Record a completion from a face-to-face training, with who and why."""
-    from app.accounts.services import audit
+    from app.core.audit import audit
 
     reason = reason.strip()
     if not reason:

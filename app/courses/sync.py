@@ -55,7 +55,7 @@ def sync_courses(sources: list[CourseSource]) -> list[str]:
 def record_content_change(count: int, actor=None) -> None:
     """Say that what learners read changed: workers rebuild their copy of the course structure
     (see structure.py). Anything that writes courses, modules, lessons or questions calls it."""
-    from app.accounts.services import audit
+    from app.core.audit import audit
 
     from .structure import CONTENT_SYNCED, changed
 

@@ -17,7 +17,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.accounts.services import normalise_email
 from app.config import LOCALES
 from app.core.catalogs import lazy_gettext as _l
 from app.core.catalogs import py_gettext as _
@@ -27,6 +26,7 @@ from app.core.fallback import reader_languages
 from app.core.forms import EmptyForm
 from app.core.mail import absolute_url
 from app.core.security import access
+from app.core.text import normalise_email
 from app.extensions import db
 
 from . import services, structure

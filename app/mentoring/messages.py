@@ -13,10 +13,9 @@ from app.calendar import ics
 from app.calendar.services import feed_source
 from app.core.catalogs import py_gettext as _
 from app.core.mail import absolute_url, render_templated
+from app.core.outbox import OutboxMessage, renderer
 from app.core.timeutil import when_in
 from app.extensions import db
-from app.notifications.models import OutboxMessage
-from app.notifications.services import renderer
 
 from .models import Booking, MentorProfile
 

@@ -4,10 +4,9 @@ cancelled and the mentor is told."""
 
 from sqlalchemy import select, update
 
-from app.core import privacy
+from app.core import outbox, privacy
 from app.core.privacy import Policy, Provider
 from app.extensions import db
-from app.notifications import services as outbox
 
 from .models import Booking
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.models import User
 from app.config import COUNTRIES, LOCALES
+from app.core import outbox
 from app.core.catalogs import lazy_gettext as _l
 from app.core.catalogs import lazy_ngettext
 from app.core.db import begin_write
@@ -19,7 +20,6 @@ from app.core.errors import DomainError
 from app.core.security import WEB_LINK_NEEDED, is_web_link
 from app.core.timeutil import is_valid_timezone
 from app.extensions import db
-from app.notifications import services as outbox
 
 from . import availability as av
 from .models import (

@@ -15,126 +15,33 @@ claim and send never deliver a message twice:
   left in sending (it died mid-send) becomes unknown and is not sent again.
 """
 
-import base64
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
+from app.core import outbox
 from app.core.db import begin_write
-from app.core.mail import UnsafeHeaderError, build_message, deliver
+from app.core.mail import UnsafeHeaderError, deliver
+from app.core.outbox import (  # noqa: F401 -- re-exported: the dispatcher's callers use them
+    OutboxMessage,
+    plan,
+    prepared_payload,
+    purge_done,
+    renderer,
+    void,
+)
 from app.extensions import db
 
-from .models import OutboxMessage
-
 log = logging.getLogger(__name__)
-
-Renderer = Callable[[OutboxMessage], EmailMessage | None]
-_RENDERERS: dict[str, Renderer] = {}
 
 LEASE = timedelta(minutes=10)
 BACKOFF_MINUTES = (1, 5, 15, 60)  # after the 1st, 2nd, 3rd and later failures
 MAX_ATTEMPTS = 6
-
-
-def renderer(kind: str):
-    """Register the function that builds the e-mail of one kind of message when it is sent.
-
-    It returns None when the message is no longer wanted (for example the session was cancelled).
-    """
-
-    def register(function: Renderer) -> Renderer:
-        _RENDERERS[kind] = function
-        return function
-
-    return register
-
-
-@renderer("prepared")
-def _render_prepared(message: OutboxMessage) -> EmailMessage:
-    """A message rendered when it was planned (for example a note to all participants)."""
-    data = message.payload
-    attachments = [
-        (name, content_type, base64.b64decode(content))
-        for name, content_type, content in data.get("attachments", ())
-    ]
-    return build_message(data["to"], data["subject"], data["text"], data.get("html"), attachments)
-
-
-def prepared_payload(to: str, subject: str, text: str, html: str | None = None, attachments=()):
-    """The payload of a 'prepared' message; attachments are (name, content type, bytes)."""
-    return {
-        "to": to,
-        "subject": subject,
-        "text": text,
-        "html": html,
-        "attachments": [
-            (name, kind, base64.b64encode(data).decode()) for name, kind, data in attachments
-        ],
-    }
-
-
-def plan(
-    key: str,
-    kind: str,
-    due_at: datetime,
-    *,
-    user_id: int | None = None,
-    payload: dict | None = None,
-) -> OutboxMessage | None:
-    """Plan a message once. A key planned before is left as it is and None is returned."""
-    if kind not in _RENDERERS:
-        raise ValueError(f"no renderer for {kind!r}")
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
-        return None
-    message = OutboxMessage(
-        key=key, kind=kind, due_at=due_at, user_id=user_id, payload=payload or {}
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:  # planned at the same moment by another transaction
-        return None
-    return message
-
-
-def void(key_prefix: str) -> int:
-    """Withdraw the messages not yet sent whose key starts with the prefix."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(_key_starts_with(key_prefix), OutboxMessage.status == "pending")
-        .values(status="void")
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
-
-
-def _key_starts_with(key_prefix: str):
-    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return OutboxMessage.key.like(escaped + "%", escape="\\")
-
-
-def purge_done(key_prefix: str, before: datetime, dry_run: bool = False) -> int:
-    """Delete the sent or withdrawn messages whose key starts with the prefix and that were due
-    before `before`; return how many went (or would go, on a dry run). Only for keys that are
-    never planned again once their time has passed: a deleted key could be planned anew."""
-    condition = (
-        _key_starts_with(key_prefix),
-        OutboxMessage.status.in_(("sent", "void")),
-        OutboxMessage.due_at < before,
-    )
-    if dry_run:
-        return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(*condition))
-    return db.session.execute(
-        delete(OutboxMessage).where(*condition).execution_options(synchronize_session=False)
-    ).rowcount
 
 
 @dataclass
@@ -221,7 +128,7 @@ def send_claimed(message_id: int, worker: str, now: datetime, report: DispatchRe
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     kind, attempts = message.kind, message.attempts + 1
     try:
-        email = _RENDERERS[kind](message)
+        email = outbox.renderer_of(kind)(message)
     except Exception as error:
         # It would fail the same way every time: give up at once, for a coordinator to see.
         # Never the address or the text in the log: only which message and what failed.

@@ -16,10 +16,9 @@ from app.core.catalogs import py_gettext as _
 from app.core.errors import DomainError
 from app.core.fallback import pick
 from app.core.mail import absolute_url, render_templated
+from app.core.outbox import OutboxMessage, renderer
 from app.core.timeutil import when_in
 from app.extensions import db
-from app.notifications.models import OutboxMessage
-from app.notifications.services import renderer
 
 from . import services
 from .models import Registration, Workshop

@@ -14,6 +14,7 @@ from sqlalchemy.orm import load_only, selectinload
 
 from app.accounts.models import Organisation, User
 from app.config import COUNTRIES, LOCALES
+from app.core import outbox
 from app.core.catalogs import lazy_gettext as _l
 from app.core.db import begin_write
 from app.core.errors import DomainError
@@ -22,7 +23,6 @@ from app.core.security import WEB_LINK_NEEDED, is_web_link
 from app.core.text import ONE_LINE_NEEDED, is_one_line
 from app.core.timeutil import is_valid_timezone
 from app.extensions import db
-from app.notifications import services as outbox
 
 from . import files
 from .models import KINDS, MODES, Material, Registration, Workshop
