@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 
 from app.core import privacy
+from app.core.catalogs import lazy_gettext as _l
 from app.core.db import begin_write
 from app.core.privacy import Policy, Provider
 from app.extensions import db
@@ -21,6 +22,13 @@ USER_HIDDEN = ("password_hash",)
 PROVIDER = privacy.register(
     Provider(
         domain="accounts",
+        title=_l("Your account"),
+        description=_l(
+            "Your name, e-mail address, country, organisation, languages and time zone, your "
+            "roles, the devices you are signed in on, and a record of important actions on your "
+            "account, such as signing in or changing your password. After erasure your account "
+            "keeps no name, e-mail address or password and cannot be used again."
+        ),
         policies={
             ("organisations", "proposed_by_id"): Policy(),
             ("audit_events", "actor_id"): Policy(hidden=("detail",)),

@@ -22,6 +22,7 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import EmptyForm, commit_or_show, show_error
 from app.core.mail import absolute_url
+from app.core.privacy import providers as privacy_providers
 from app.core.security import ROLES, access, is_safe_next
 from app.extensions import db
 
@@ -384,7 +385,9 @@ def erase_account():
 @access("public")
 def privacy():
     return render_template(
-        "accounts/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"]
+        "accounts/privacy.html",
+        version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        providers=privacy_providers(),
     )
 
 

@@ -2,8 +2,9 @@
 
 As Moodle's Privacy API does per plugin, every domain that stores something about a person
 declares a `Provider` in its own `privacy.py` and registers it here: which of its columns point
-at a person (with what export and erasure do with their rows) and the erasers for rows that are
-neither kept as they are nor deleted. `accounts` runs
+at a person (with what export and erasure do with their rows), the erasers for rows that are
+neither kept as they are nor deleted, and what the privacy notice says about them (the notice
+lists every provider, so it never drifts from what the code keeps). `accounts` runs
 the providers in order for an export or an erasure; it never reaches into another domain.
 A test walks the schema and fails when a column that points at a person (or holds an e-mail
 address or a person's name) is covered by no provider.
@@ -40,6 +41,10 @@ class Provider:
     """What one domain holds about a person and how its rows are exported and erased."""
 
     domain: str
+    # For the privacy notice, in the reader's language (lazy strings): the part of the portal,
+    # and what it keeps about a person and what erasure does with it.
+    title: object
+    description: object
     policies: dict[tuple[str, str], Policy]
     erasers: dict[str, Eraser] = field(default_factory=dict)
     # Columns that hold a person's name or e-mail address without pointing at users.id

@@ -5,6 +5,7 @@ name."""
 from sqlalchemy import update
 
 from app.core import privacy
+from app.core.catalogs import lazy_gettext as _l
 from app.core.privacy import Policy, Provider
 from app.extensions import db
 
@@ -16,6 +17,12 @@ def _certificates(table, column, person, now) -> None:
 PROVIDER = privacy.register(
     Provider(
         domain="courses",
+        title=_l("Courses"),
+        description=_l(
+            "The courses you enrolled in, the lessons you completed, your knowledge-check "
+            "attempts and your certificates. After erasure your completions stay only as "
+            "anonymous counts, and your certificates no longer show your name."
+        ),
         policies={
             ("certificates", "user_id"): Policy(erase="certificates"),
             ("enrolments", "user_id"): Policy(),

@@ -5,6 +5,7 @@ cancelled and the mentor is told."""
 from sqlalchemy import select, update
 
 from app.core import outbox, privacy
+from app.core.catalogs import lazy_gettext as _l
 from app.core.privacy import Policy, Provider
 from app.extensions import db
 
@@ -50,6 +51,14 @@ def _bookings(table, column, person, now) -> None:
 PROVIDER = privacy.register(
     Provider(
         domain="mentoring",
+        title=_l("Coaching"),
+        description=_l(
+            "Your coaching sessions with their topics and the notes your mentor shared with you, "
+            "and your place on waiting lists; for mentors, also their profile and availability. "
+            "After erasure your upcoming sessions are cancelled and your mentors are told, the "
+            "texts of past sessions are removed, including a mentor's private notes, and the "
+            "sessions stay only as anonymous counts."
+        ),
         policies={
             ("mentor_profiles", "user_id"): Policy(erase="mentor_profile"),
             ("bookings", "learner_id"): Policy(erase="bookings", hidden=("notes_private",)),

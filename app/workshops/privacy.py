@@ -5,6 +5,7 @@ given back (the first person waiting gets the place and is told)."""
 from sqlalchemy import select, update
 
 from app.core import privacy
+from app.core.catalogs import lazy_gettext as _l
 from app.core.privacy import Policy, Provider
 from app.extensions import db
 
@@ -30,6 +31,13 @@ def _registrations(table, column, person, now) -> None:
 PROVIDER = privacy.register(
     Provider(
         domain="workshops",
+        title=_l("Workshops"),
+        description=_l(
+            "Your registrations, attendance, ratings and comments, and the events and material "
+            "you organise. After erasure your places in upcoming events go to the next person "
+            "waiting, your comments are removed, and attendance and ratings stay only as "
+            "anonymous counts."
+        ),
         policies={
             ("workshops", "organiser_id"): Policy(),
             ("materials", "uploaded_by_id"): Policy(export=False),

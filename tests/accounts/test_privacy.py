@@ -72,7 +72,12 @@ def test_every_column_holding_a_name_or_an_address_is_covered(app):
 def test_a_provider_names_the_erasers_its_policies_use():
     with pytest.raises(ValueError, match="no eraser"):
         privacy.register(
-            privacy.Provider(domain="broken", policies={("x", "y"): privacy.Policy(erase="z")})
+            privacy.Provider(
+                domain="broken",
+                title="Broken",
+                description="",
+                policies={("x", "y"): privacy.Policy(erase="z")},
+            )
         )
     assert "broken" not in {p.domain for p in privacy.providers()}
 
@@ -154,3 +159,20 @@ def test_erasure_anonymises_frees_places_and_keeps_the_counts(
     fresh = app.test_client()
     refused = fresh.post("/signin", data={"email": "aina@example.org", "password": PASSWORD})
     assert "The e-mail address or password is not correct." in refused.get_data(True)
+
+
+@pytest.mark.parametrize("locale", ["en", "sv", "lv"])
+def test_the_privacy_notice_lists_what_every_provider_keeps(app, client, locale):
+    """The notice is generated from the providers, in the reader's language."""
+    from flask_babel import force_locale
+
+    html = client.get(f"/privacy?lang={locale}").get_data(as_text=True)
+    with app.test_request_context():
+        for provider in privacy.providers():
+            with force_locale("en"):
+                english = str(provider.description)
+            with force_locale(locale):
+                title, description = str(provider.title), str(provider.description)
+            assert f"<dt>{title}</dt>" in html
+            assert description in html  # our catalog's text (a lazy string is markup)
+            assert locale == "en" or description != english, "not translated"
