@@ -6,8 +6,6 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# The audit trail lives in core (every domain writes it); loading the accounts models maps it too.
-from app.core.audit import AuditEvent  # noqa: F401
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 

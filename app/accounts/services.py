@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.config import COUNTRIES, LOCALES
 from app.core import outbox
-from app.core.audit import AuditEvent, audit, record_denied_access  # noqa: F401 (callers)
+from app.core.audit import AuditEvent, audit
 from app.core.catalogs import lazy_gettext as _l
 from app.core.catalogs import lazy_ngettext
 from app.core.db import write_apart

@@ -75,7 +75,6 @@ class ModuleInfo:
 class CourseInfo:
     __slots__ = (
         "active",
-        "cards",
         "digcomp",
         "greencomp",
         "id",
@@ -99,8 +98,6 @@ class CourseInfo:
         )
         self.position, self.active = row.position, row.active
         self.modules: list[ModuleInfo] = []
-        # The catalog's card of this course, rendered once per reader's languages (courses.views).
-        self.cards: dict[tuple, str] = {}
 
     @property
     def twin_transition(self) -> bool:

@@ -6,7 +6,8 @@ import re
 from sqlalchemy import select
 
 from app.accounts import services
-from app.accounts.models import AuditEvent, User
+from app.accounts.models import User
+from app.core.audit import AuditEvent
 from app.extensions import db
 from app.workshops import services as workshops
 from app.workshops.models import Workshop

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts import services
-from app.accounts.models import AuditEvent, LoginAttempt, Organisation, User, UserSession
+from app.accounts.models import LoginAttempt, Organisation, User, UserSession
+from app.core.audit import AuditEvent
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.extensions import db

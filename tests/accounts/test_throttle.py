@@ -8,7 +8,8 @@ from flask import request
 from sqlalchemy import func, select
 
 from app.accounts import services
-from app.accounts.models import AuditEvent, LoginAttempt, User
+from app.accounts.models import LoginAttempt, User
+from app.core.audit import AuditEvent
 from app.core.db import utcnow
 from app.extensions import db
 from tests.conftest import PASSWORD, in_app

@@ -5,7 +5,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import AuditEvent, Organisation, User
+from app.accounts.models import Organisation, User
+from app.core.audit import AuditEvent
 from app.extensions import db
 from tests.conftest import PASSWORD, csrf_token, dispatch_outbox, in_app
 
