@@ -136,7 +136,8 @@ def main() -> int:
     from app import create_app
     from app.accounts import services
     from app.accounts.cli import create_user, seed_demo
-    from app.accounts.models import AuditEvent, User, UserRole
+    from app.accounts.models import User, UserRole
+    from app.core.audit import AuditEvent
     from app.core.db import utcnow
     from app.extensions import db
 
