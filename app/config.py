@@ -61,6 +61,18 @@ class Defaults:
     # ACCOUNT_MAIL_RETENTION seconds old.
     PURGE_INTERVAL = 3600
     ACCOUNT_MAIL_RETENTION = 7 * 24 * 3600
+    # Erasure asked for on the profile page is carried out this many days later by the
+    # ERASURE_INTERVAL job; signing in before then cancels it.
+    ERASURE_GRACE_DAYS = 14
+    ERASURE_INTERVAL = 900
+    # Retention (days), applied by the privacy-retention job every RETENTION_INTERVAL seconds
+    # and listed on the privacy notice: sent or withdrawn e-mails, audit entries, calendar links
+    # no calendar has read, and accounts whose e-mail address was never confirmed.
+    OUTBOX_RETENTION_DAYS = 90
+    AUDIT_RETENTION_DAYS = 365
+    FEED_TOKEN_RETENTION_DAYS = 180
+    UNCONFIRMED_ACCOUNT_RETENTION_DAYS = 30
+    RETENTION_INTERVAL = 6 * 3600
     # How long a manager's invitation link to join an organisation stays valid.
     INVITATION_MAX_AGE = 14 * 24 * 3600
     # Throttling of password checks (sign-in, password change, erasure). Failures are rows in

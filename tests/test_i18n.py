@@ -295,6 +295,7 @@ SIGNED_IN = [
     "/profile/erase",
     "/admin/users",
     "/admin/audit",
+    "/admin/erasures",
     "/admin/organisations",
     "/admin/messages",
     "/courses",

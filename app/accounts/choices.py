@@ -101,7 +101,9 @@ AUDIT_LABELS = {
     "membership_ended": _l("Membership of an organisation declined or ended"),
     "membership_left": _l("Left an organisation"),
     "invitation_created": _l("Invitation link to an organisation made"),
-    "data_exported": _l("Personal data downloaded"),
+    "data_exported": _l("Personal data downloaded or viewed"),
+    "erasure_requested": _l("Erasure asked for"),
+    "erasure_cancelled": _l("Erasure cancelled by signing in"),
     "account_erased": _l("Account erased"),
     "content_synced": _l("Course content imported"),
 }

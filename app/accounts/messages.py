@@ -1,5 +1,6 @@
 """E-mails about a person's account, rendered when the dispatcher sends them: the confirmation
-link, "this address already has an account" and the password-reset link.
+link, "this address already has an account", the password-reset link and the notice that the
+account will be erased.
 
 The request that asks for one only plans a row in the outbox (the same work whether or not the
 address has an account, see services.plan_account_mail); the link is made here, at send time,
@@ -13,6 +14,7 @@ from flask import current_app
 from app.core.catalogs import lazy_gettext as _l
 from app.core.mail import absolute_url, render_templated
 from app.core.outbox import OutboxMessage, renderer
+from app.core.timeutil import date_time
 from app.extensions import db
 
 from . import services
@@ -21,6 +23,7 @@ from .models import User
 CONFIRM_SUBJECT = _l("Confirm your e-mail address")
 EXISTS_SUBJECT = _l("Someone tried to create an account with your address")
 RESET_SUBJECT = _l("Reset your password")
+ERASURE_SUBJECT = _l("Your account will be erased")
 
 
 def _active_user(message: OutboxMessage) -> User | None:
@@ -75,4 +78,20 @@ def render_reset(message: OutboxMessage) -> EmailMessage | None:
         user=user,
         url=absolute_url("accounts.reset_password", token=services.make_token("reset", user)),
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
+
+
+@renderer("account.erasure")
+def render_erasure(message: OutboxMessage) -> EmailMessage | None:
+    user = _active_user(message)
+    if user is None or user.erasure_due_at is None:
+        return None  # cancelled by signing in meanwhile: nothing to say
+    return render_templated(
+        user.email,
+        user.locale,
+        "erasure_requested",
+        ERASURE_SUBJECT,
+        user=user,
+        when=date_time(user.erasure_due_at, user.timezone, user.locale),
+        signin_url=absolute_url("accounts.signin"),
     )

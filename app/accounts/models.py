@@ -64,6 +64,10 @@ class User(UserMixin, db.Model):
     consent_locale: Mapped[str] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Erasure asked for by the person: carried out at erasure_due_at by a scheduled job unless
+    # the person signs in before then (accounts.services.request_erasure).
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erasure_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     organisation_granted_by: Mapped["User | None"] = relationship(

@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.config import COUNTRIES, LOCALES
 from app.core import outbox
@@ -44,6 +44,7 @@ from .models import (
     UserRole,
     UserSession,
 )
+from .privacy import export_data, export_page
 
 
 class AuthError(DomainError):
@@ -1036,20 +1037,52 @@ def audit_for_user(user: User, limit: int) -> list[AuditEvent]:
     )
 
 
+def personal_data_page(user: User) -> list:
+    """The person's data for the readable page (privacy.export_page), recorded in the audit
+    trail as an export."""
+    audit("data_exported", user, user, "page")
+    return export_page(user)
+
+
 def export_personal_data(user: User) -> dict:
     """Everything about the person (see privacy.py), recorded in the audit trail."""
-    from .privacy import export_data
-
     audit("data_exported", user, user)
     return export_data(user)
 
 
-def erase_account(user: User, password: str, address: str, now: datetime) -> None:
-    """Erase one's own account after confirming the password. The caller commits, also after
+def request_erasure(user: User, password: str, address: str, now: datetime) -> datetime:
+    """Ask for one's own account to be erased, confirmed by the password; return when the
+    erasure is carried out (ERASURE_GRACE_DAYS from now). Every device is signed out; signing
+    in before that moment cancels the request (cancel_erasure). The caller commits, also after
     an AuthError (wrong or throttled password), so the failure counts."""
-    from .privacy import erase
-
     _check_own_password(user, password, address, now, "password", "account_erasure")
-    erase(user, now)
+    due = now + timedelta(days=current_app.config["ERASURE_GRACE_DAYS"])
+    user.erasure_requested_at, user.erasure_due_at = now, due
     end_all_sessions(user)
-    audit("account_erased", None, user)
+    key = f"account:erasure:{user.id}:{int(now.timestamp())}"
+    outbox.plan(key, "account.erasure", now, user_id=user.id)
+    audit("erasure_requested", user, user)
+    return due
+
+
+def cancel_erasure(user: User) -> bool:
+    """Withdraw a pending erasure (the person signed in during the grace period)."""
+    if user.erasure_due_at is None:
+        return False
+    user.erasure_requested_at = user.erasure_due_at = None
+    outbox.void(f"account:erasure:{user.id}:")
+    audit("erasure_cancelled", user, user)
+    return True
+
+
+def pending_erasures(page: int, per_page: int) -> Page:
+    """Accounts waiting for their erasure, for coordinators: the account number and the dates
+    only, never what the account holds."""
+    return paginate(
+        select(User)
+        .options(load_only(User.id, User.erasure_requested_at, User.erasure_due_at))
+        .where(User.erasure_due_at.is_not(None), User.active.is_(True))
+        .order_by(User.erasure_due_at, User.id),
+        page,
+        per_page,
+    )

@@ -13,17 +13,21 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, get_timezone
 from flask_login import current_user, login_user, logout_user
 
 from app.core import i18n
+from app.core.catalogs import locale_code
 from app.core.catalogs import py_gettext as _
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import EmptyForm, commit_or_show, show_error
 from app.core.mail import absolute_url
 from app.core.privacy import providers as privacy_providers
+from app.core.privacy import readable
+from app.core.privacy import retentions as privacy_retentions
 from app.core.security import ROLES, access, is_safe_next
+from app.core.timeutil import date_time
 from app.extensions import db
 
 from . import messages, services, tasks  # noqa: F401 - messages and tasks register mails and jobs
@@ -182,11 +186,22 @@ def signin():
             status, headers = _refusal(error, 200)
             return render_template("accounts/signin.html", form=form), status, headers
         session.clear()  # a new session at sign-in: nothing from before carries over
+        cancelled = services.cancel_erasure(user)
         services.start_session(user)
         login_user(user)
         db.session.commit()
         with force_locale(user.locale):  # the pages after this one speak the profile's language
-            flash(_("Welcome back, %(name)s!", name=user.name), "success")
+            if cancelled:
+                flash(
+                    _(
+                        "Welcome back, %(name)s! Your request to erase your account is "
+                        "cancelled: your account stays as it was.",
+                        name=user.name,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Welcome back, %(name)s!", name=user.name), "success")
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("core.home"))
     return render_template("accounts/signin.html", form=form)
@@ -332,6 +347,24 @@ def change_password():
     )
 
 
+@bp.route("/profile/data", methods=["POST"])
+@access("user")
+def personal_data_page():
+    """Everything the portal holds about the signed-in person, as a page in their language.
+    A POST for the same reason as the JSON file: it writes to the audit trail."""
+    user = current_user._get_current_object()
+    parts = services.personal_data_page(user)
+    db.session.commit()
+    zone, locale = str(get_timezone()), locale_code()
+    return render_template(
+        "accounts/data.html",
+        parts=parts,
+        user=user,
+        now=utcnow(),
+        show=lambda value, column="": readable(value, zone, locale, column),
+    )
+
+
 @bp.route("/profile/data.json", methods=["POST"])
 @access("user")
 def personal_data():
@@ -354,16 +387,15 @@ def personal_data():
 @bp.route("/profile/erase", methods=["GET", "POST"])
 @access("user")
 def erase_account():
-    """GET explains and asks for the password; only the button erases."""
+    """GET explains and asks for the password; the button asks for the erasure, which is
+    carried out after the grace period unless the person signs in again before then."""
     form = EraseAccountForm()
     status, headers = 200, {}
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            services.erase_account(
-                current_user._get_current_object(),
-                form.password.data,
-                request.remote_addr or "",
-                utcnow(),
+            due = services.request_erasure(
+                user, form.password.data, request.remote_addr or "", utcnow()
             )
             db.session.commit()
         except services.AuthError as error:
@@ -374,11 +406,25 @@ def erase_account():
             db.session.rollback()
             show_error(form, error)
         else:
+            when = date_time(due, user.timezone, str(get_locale()))
             logout_user()
             session.clear()
-            flash(_("Your account is erased. Thank you for learning with us."), "success")
+            flash(
+                _(
+                    "Your account will be erased on %(when)s and you are signed out. If you "
+                    "change your mind, sign in before then: signing in cancels the request.",
+                    when=when,
+                ),
+                "success",
+            )
             return redirect(url_for("core.home"))
-    return render_template("accounts/erase.html", form=form), status, headers
+    return (
+        render_template(
+            "accounts/erase.html", form=form, days=current_app.config["ERASURE_GRACE_DAYS"]
+        ),
+        status,
+        headers,
+    )
 
 
 @bp.route("/privacy")
@@ -388,6 +434,8 @@ def privacy():
         "accounts/privacy.html",
         version=current_app.config["PRIVACY_NOTICE_VERSION"],
         providers=privacy_providers(),
+        retentions=privacy_retentions(),
+        grace_days=current_app.config["ERASURE_GRACE_DAYS"],
     )
 
 
@@ -441,6 +489,14 @@ def user_detail(user_id):
     return render_template(
         "admin/user_detail.html", user=user, form=form, roles=ROLES, events=events
     )
+
+
+@admin_bp.route("/erasures")
+@access("coordinator")
+def erasures():
+    """Accounts waiting for their erasure: numbers and dates, never what they hold."""
+    result = services.pending_erasures(_page_arg(), current_app.config["PAGE_SIZE"])
+    return render_template("admin/erasures.html", page=result)
 
 
 @admin_bp.route("/audit")

@@ -16,3 +16,6 @@ class FeedToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a calendar last read the feed (written at most once a day); a link unused for
+    # FEED_TOKEN_RETENTION_DAYS is deleted by the retention job.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,7 +18,7 @@ bp = Blueprint("calendar", __name__, template_folder="templates")
 @bp.route("/calendar/feed/<secret>.ics")
 @access("public")
 def feed(secret):
-    user = services.user_for_feed(secret)
+    user = services.user_for_feed(secret, utcnow())
     if user is None:
         abort(404)
     response = Response(services.build_feed(user, utcnow()), mimetype="text/calendar")

@@ -180,5 +180,8 @@ class Certificate(db.Model):
     holder_name: Mapped[str] = mapped_column(String(120))
     course_title: Mapped[str] = mapped_column(String(300))
     competences: Mapped[list] = mapped_column(JSON, default=list)
+    # Withdrawn when the holder's account was erased: the code no longer proves anything about
+    # a person (the row stays for the programme's counts).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("user_id", "course_id", name="uq_certificates_user_course"),)

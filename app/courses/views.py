@@ -277,7 +277,7 @@ def verify_form():
 def verify(code):
     certificate = services.find_certificate(code)
     return render_template("courses/verify.html", certificate=certificate, code=code), (
-        200 if certificate else 404
+        200 if certificate and not certificate.revoked_at else 404
     )
 
 

@@ -60,10 +60,38 @@ PROVIDER = privacy.register(
             "sessions stay only as anonymous counts."
         ),
         policies={
-            ("mentor_profiles", "user_id"): Policy(erase="mentor_profile"),
-            ("bookings", "learner_id"): Policy(erase="bookings", hidden=("notes_private",)),
+            ("mentor_profiles", "user_id"): Policy(
+                erase="mentor_profile", label=_l("Your mentor profile")
+            ),
+            ("bookings", "learner_id"): Policy(
+                erase="bookings", hidden=("notes_private",), label=_l("Your coaching sessions")
+            ),
             ("bookings", "cancelled_by_id"): Policy(export=False),
-            ("slot_waiters", "learner_id"): Policy(erase="delete"),
+            ("slot_waiters", "learner_id"): Policy(
+                erase="delete", label=_l("Waiting for a free coaching time")
+            ),
+        },
+        fields={
+            "bios": _l("About you"),
+            "languages": _l("Languages"),
+            "expertise": _l("Expertise"),
+            "phone": _l("Phone"),
+            "session_minutes": _l("Session length (minutes)"),
+            "buffer_before": _l("Break before a session (minutes)"),
+            "buffer_after": _l("Break after a session (minutes)"),
+            "min_notice_hours": _l("Minimum notice (hours)"),
+            "horizon_days": _l("Bookable ahead (days)"),
+            "max_per_day": _l("Most sessions a day"),
+            "max_per_week": _l("Most sessions a week"),
+            "published": _l("Published"),
+            "block_start": _l("Time held from"),
+            "block_end": _l("Time held until"),
+            "topic": _l("Topic"),
+            "goal": _l("Goal"),
+            "location": _l("Place"),
+            "notes_shared": _l("Notes shared with you"),
+            "action_items": _l("Next steps"),
+            "notified_at": _l("Told of a free time on"),
         },
         erasers={"mentor_profile": _mentor_profile, "bookings": _bookings},
     )

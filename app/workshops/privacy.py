@@ -39,9 +39,28 @@ PROVIDER = privacy.register(
             "anonymous counts."
         ),
         policies={
-            ("workshops", "organiser_id"): Policy(),
+            ("workshops", "organiser_id"): Policy(label=_l("Events you organise")),
             ("materials", "uploaded_by_id"): Policy(export=False),
-            ("workshop_registrations", "user_id"): Policy(erase="registrations"),
+            ("workshop_registrations", "user_id"): Policy(
+                erase="registrations", label=_l("Your workshop registrations")
+            ),
+        },
+        fields={
+            "titles": _l("Title"),
+            "descriptions": _l("Description"),
+            "language": _l("Language of the event"),
+            "venue": _l("Venue"),
+            "capacity": _l("Places"),
+            "seats_taken": _l("Places taken"),
+            "registration_deadline": _l("Registration closes"),
+            "audience_organisations": _l("Open to organisations"),
+            "audience_countries": _l("Open to countries"),
+            "course_keys": _l("Related courses"),
+            "digcomp": _l("DigComp areas"),
+            "published_at": _l("Published on"),
+            "queued_at": _l("Joined the waiting list on"),
+            "promoted_at": _l("Got a place on"),
+            "attendance": _l("Attendance"),
         },
         erasers={"registrations": _registrations},
     )

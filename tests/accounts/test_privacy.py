@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts import privacy as account_privacy
 from app.accounts.models import User
 from app.core import privacy
 from app.core.db import utcnow
@@ -132,16 +133,31 @@ def test_erasure_anonymises_frees_places_and_keeps_the_counts(
     learner_id, other_id, workshop_id = busy_person(app, make_user, make_mentor, make_workshop)
     client = app.test_client()
     login_as(client, learner_id)
-    assert "Erase my account for good" in client.get("/profile/erase").get_data(True)
+    page = client.get("/profile/erase").get_data(True)
+    assert "You have 14 days to change your mind" in page
     wrong = client.post("/profile/erase", data={"password": "not my password"})
     assert "Your current password is not correct." in wrong.get_data(True)
+    asked = utcnow()
     response = client.post("/profile/erase", data={"password": PASSWORD})
     assert response.status_code == 302
-    assert client.get("/profile").status_code == 302  # signed out, for good
+    home = client.get(response.headers["Location"]).get_data(True)
+    assert "Your account will be erased on" in home and "signing in cancels" in home
+    assert client.get("/profile").status_code == 302  # signed out everywhere
     with in_app(app):
         person = db.session.get(User, learner_id)
+        assert person.name == "Aina Puig" and person.active  # nothing gone yet
+        assert person.erasure_due_at - asked >= timedelta(days=14)
+        assert account_privacy.erase_due_accounts(asked + timedelta(days=13)) == 0
+        # The grace period is over (moved back here, so the sessions and the workshop ahead
+        # are still upcoming when the job runs).
+        person.erasure_due_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        assert account_privacy.erase_due_accounts(utcnow()) == 1
+        db.session.commit()
+        db.session.expire_all()
+        person = db.session.get(User, learner_id)
         assert person.name == "—" and "aina" not in person.email and not person.active
-        assert person.roles == []
+        assert person.roles == [] and person.erasure_due_at is None
         bookings = db.session.scalars(select(Booking).where(Booking.learner_id == learner_id))
         assert {(b.topic, b.notes_shared, b.notes_private) for b in bookings} == {("—", "", "")}
         assert sorted(b.status for b in db.session.scalars(select(Booking))) == [
@@ -156,6 +172,7 @@ def test_erasure_anonymises_frees_places_and_keeps_the_counts(
         from app.courses.models import Enrolment
 
         assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 2
+        assert account_privacy.erase_due_accounts(asked + timedelta(days=30)) == 0  # once
     fresh = app.test_client()
     refused = fresh.post("/signin", data={"email": "aina@example.org", "password": PASSWORD})
     assert "The e-mail address or password is not correct." in refused.get_data(True)

@@ -164,7 +164,7 @@ def test_password_checks_in_a_session_are_throttled_like_sign_in(ctx, make_user,
         if form == "change_password":
             services.change_password(user, password, "a new long passphrase", ATTACKER, at)
         else:
-            services.erase_account(user, password, ATTACKER, at)
+            services.request_erasure(user, password, ATTACKER, at)
 
     for _n in range(3):
         with pytest.raises(services.AuthError) as error:
