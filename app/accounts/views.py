@@ -23,6 +23,7 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.forms import EmptyForm, commit_or_show, show_error
 from app.core.mail import absolute_url
+from app.core.privacy import last_runs as privacy_last_runs
 from app.core.privacy import providers as privacy_providers
 from app.core.privacy import readable
 from app.core.privacy import retentions as privacy_retentions
@@ -435,6 +436,7 @@ def privacy():
         version=current_app.config["PRIVACY_NOTICE_VERSION"],
         providers=privacy_providers(),
         retentions=privacy_retentions(),
+        last_runs=privacy_last_runs(),
         grace_days=current_app.config["ERASURE_GRACE_DAYS"],
     )
 

@@ -22,10 +22,11 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import current_app
-from sqlalchemy import Table, select
+from sqlalchemy import String, Table, select
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.catalogs import lazy_gettext as _l
-from app.core.db import begin_write
+from app.core.db import UTCDateTime, begin_write
 from app.core.jobs import periodic
 from app.core.timeutil import date_time
 from app.extensions import db
@@ -112,6 +113,17 @@ class Retention:
         return int(config[self.setting])
 
 
+class RetentionRun(db.Model):
+    """The last run of one retention: when, and how many rows it removed (a count only, never
+    what they held), for the privacy notice."""
+
+    __tablename__ = "retention_runs"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed: Mapped[int] = mapped_column(default=0)
+
+
 _RETENTIONS: dict[str, Retention] = {}
 
 
@@ -132,9 +144,17 @@ def apply_retention(now: datetime) -> dict[str, int]:
     removed = {}
     for retention in retentions():
         count = retention.purge(now, now - timedelta(days=retention.days(config)))
+        run = db.session.get(RetentionRun, retention.name) or RetentionRun(name=retention.name)
+        run.ran_at, run.removed = now, count
+        db.session.add(run)
         if count:
             removed[retention.name] = count
     return removed
+
+
+def last_runs() -> dict[str, RetentionRun]:
+    """The last run of every retention that has run, by name."""
+    return {run.name: run for run in db.session.scalars(select(RetentionRun))}
 
 
 def person_columns() -> list[tuple[Table, str]]:

@@ -168,3 +168,22 @@ def test_the_privacy_notice_lists_every_period(app, client):
             assert str(retention.title) in html
             assert str(retention.description) in html
             assert f"{retention.days(app.config)} dagar" in html
+
+
+def test_the_notice_shows_what_each_job_removed_last_time(app, client, make_user):
+    html = client.get("/privacy?lang=en").get_data(as_text=True)
+    assert html.count("Not run yet") == len(privacy.retentions())
+    fill(app, make_user)
+    with in_app(app):
+        privacy.apply_retention(NOW)
+        db.session.commit()
+        runs = privacy.last_runs()
+        assert {name: run.removed for name, run in runs.items()} == {
+            "sent-emails": 2,
+            "audit-entries": 1,
+            "unused-calendar-links": 1,
+            "unconfirmed-accounts": 1,
+        }
+    html = client.get("/privacy?lang=en").get_data(as_text=True)
+    assert "Not run yet" not in html
+    assert ": 2 removed" in html and html.count(": 1 removed") == 3

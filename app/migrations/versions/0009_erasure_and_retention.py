@@ -4,7 +4,8 @@ courses: certificates withdrawn at erasure
 Two nullable columns on users (when erasure was asked for, and when it is carried out), one on
 calendar_feed_tokens (when a calendar last read the feed), filled with the link's creation time
 so that retention counts from a known moment, and one on certificates (when it was withdrawn),
-set for the certificates of accounts already erased. Nothing is deleted.
+set for the certificates of accounts already erased; and a table of the last run of each
+retention job (counts only). Nothing is deleted.
 
 Revision ID: 0009_erasure_and_retention
 Revises: 0008_second_language
@@ -31,6 +32,13 @@ def upgrade():
     with op.batch_alter_table("calendar_feed_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE calendar_feed_tokens SET last_used_at = created_at")
+    op.create_table(
+        "retention_runs",
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("ran_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
     # Certificates of accounts erased before this revision lose their validity too.
@@ -41,6 +49,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("retention_runs")
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.drop_column("revoked_at")
     with op.batch_alter_table("calendar_feed_tokens", schema=None) as batch_op:
