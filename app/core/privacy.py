@@ -23,6 +23,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import current_app
 from sqlalchemy import String, Table, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.catalogs import lazy_gettext as _l
@@ -144,12 +145,22 @@ def apply_retention(now: datetime) -> dict[str, int]:
     removed = {}
     for retention in retentions():
         count = retention.purge(now, now - timedelta(days=retention.days(config)))
-        run = db.session.get(RetentionRun, retention.name) or RetentionRun(name=retention.name)
-        run.ran_at, run.removed = now, count
-        db.session.add(run)
+        _record_run(retention.name, now, count)
         if count:
             removed[retention.name] = count
     return removed
+
+
+def _record_run(name: str, now: datetime, count: int) -> None:
+    run = db.session.get(RetentionRun, name)
+    if run is None:
+        try:
+            with db.session.begin_nested():  # another scheduler may record its first run too
+                db.session.add(RetentionRun(name=name, ran_at=now, removed=count))
+            return
+        except IntegrityError:
+            run = db.session.get(RetentionRun, name, populate_existing=True)
+    run.ran_at, run.removed = now, count
 
 
 def last_runs() -> dict[str, RetentionRun]:
