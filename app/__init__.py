@@ -122,7 +122,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
-    from app.courses.cli import content_cli
+    from app.core.content import content_cli
+    from app.courses import cli as courses_cli  # noqa: F401 - registers the courses' content
     from app.demo import demo_cli
     from app.notifications.cli import outbox_cli, scheduler_cli
 

@@ -1,51 +1,29 @@
-"""`flask --app wsgi content check` and `content sync`."""
+"""The courses' content source for `flask --app wsgi content check` and `content sync`
+(core/content.py runs every domain's source), and the demo learner's progress."""
 
 from datetime import timedelta
 
-import click
-from flask import current_app
-from flask.cli import AppGroup
-
+from app.core.content import ContentSource, content_source
 from app.extensions import db
 
 from .loader import read_content
 from .sync import sync_courses
 
-content_cli = AppGroup("content", help="Validate and import course content from content/.")
 
-
-def _read():
-    courses, problems = read_content(current_app.config["CONTENT_DIR"])
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    return courses, problems
-
-
-@content_cli.command("check")
-def content_check():
-    """Validate all content; report every problem with file and line, exit 1 on any."""
-    courses, problems = _read()
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) found; nothing was imported.")
+def _describe(courses) -> str:
     lessons = sum(len(m.lessons) for c in courses for m in c.modules)
-    click.echo(f"Content is valid: {len(courses)} course(s), {lessons} lesson(s).")
+    return f"{len(courses)} course(s), {lessons} lesson(s)"
 
 
-@content_cli.command("sync")
-def content_sync():
-    """Check the content, then import what changed (a second run with no change writes nothing)."""
-    courses, problems = _read()
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) found; nothing was imported.")
-    changes = sync_courses(courses)
-    if not changes:
-        db.session.rollback()
-        click.echo("Content is up to date: no change.")
-        return
-    db.session.commit()
-    for change in changes:
-        click.echo(f"  {change}")
-    click.echo(f"{len(changes)} change(s) imported.")
+content_source(
+    ContentSource(
+        name="courses",
+        read=read_content,
+        sync=sync_courses,
+        describe=_describe,
+        order=10,
+    )
+)
 
 
 def seed_learning(learner, now) -> str | None:

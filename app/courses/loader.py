@@ -12,12 +12,12 @@ from pathlib import Path
 
 import markdown
 import nh3
-import yaml
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from app.config import LOCALES
-from app.core.text import clean_text, has_visible
+from app.core.content import FileReader, Problem
+from app.core.content import line_of as _line
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,78}$")
 LEVELS = ("foundation", "intermediate", "advanced")
@@ -31,16 +31,6 @@ DIGCOMP = {
 GREENCOMP = {f"{area}.{n}" for area in range(1, 5) for n in range(1, 4)}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg", ".webp", ".gif"}
 SOURCE = "en"
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 @dataclass
@@ -89,49 +79,6 @@ class CourseSource:
     summaries: dict
     modules: list
     prerequisite_lines: list = field(default_factory=list)
-
-
-# --- YAML with line numbers ------------------------------------------------------------------
-
-
-class _Map(dict):
-    line = 0
-    lines: dict
-
-
-class _List(list):
-    line = 0
-    lines: list
-
-
-class _Loader(yaml.SafeLoader):
-    def construct_mapping(self, node, deep=False):
-        result = _Map(super().construct_mapping(node, deep=True))
-        result.line = node.start_mark.line + 1
-        result.lines = {
-            self.construct_object(key, deep=True): key.start_mark.line + 1
-            for key, _value in node.value
-        }
-        return result
-
-    def construct_sequence(self, node, deep=False):
-        result = _List(super().construct_sequence(node, deep=True))
-        result.line = node.start_mark.line + 1
-        result.lines = [item.start_mark.line + 1 for item in node.value]
-        return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Loader.construct_sequence)
-
-
-def _line(container, key) -> int:
-    lines = getattr(container, "lines", None)
-    if isinstance(lines, dict):
-        return lines.get(key, getattr(container, "line", 1))
-    if isinstance(lines, list) and isinstance(key, int) and key < len(lines):
-        return lines[key]
-    return getattr(container, "line", 1)
 
 
 # --- Markdown rendering ----------------------------------------------------------------------
@@ -241,38 +188,7 @@ def render_markdown(text: str, course_key: str) -> tuple[str, dict]:
 # --- reading ---------------------------------------------------------------------------------
 
 
-class _Reader:
-    def __init__(self, root: Path):
-        self.root = root
-        self.problems: list[Problem] = []
-
-    def problem(self, path: Path, line: int, message: str) -> None:
-        try:
-            shown = str(path.relative_to(self.root.parent))
-        except ValueError:
-            shown = str(path)
-        self.problems.append(Problem(shown, line, message))
-
-    def load_yaml(self, path: Path):
-        try:
-            data = yaml.load(path.read_text("utf-8"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            self.problem(path, mark.line + 1 if mark else 1, f"invalid YAML: {error}")
-            return None
-        if not isinstance(data, dict):
-            self.problem(path, 1, "expected a mapping (key: value lines)")
-            return None
-        return data
-
-    def text(self, data, key, path, what) -> str | None:
-        value = data.get(key)
-        value = clean_text(value) if isinstance(value, str) else None  # NFC, no NUL or bidi
-        if not value or not has_visible(value):
-            self.problem(path, _line(data, key), f"missing {what}")
-            return None
-        return value.strip()
-
+class _Reader(FileReader):
     # -- courses --
 
     def read(self) -> list[CourseSource]:
@@ -696,4 +612,4 @@ def read_content(root: Path) -> tuple[list[CourseSource], list[Problem]]:
     """Read every course under root/courses; return the courses and the problems found."""
     reader = _Reader(Path(root))
     courses = reader.read()
-    return courses, sorted(set(reader.problems), key=lambda p: (p.path, p.line, p.message))
+    return courses, reader.sorted_problems()
