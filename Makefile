@@ -42,7 +42,7 @@ serve: demo-data
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: compile checkers
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Mozilla's ical.js reads our calendars in the tests, where Node is installed (skipped otherwise).
 checkers: tests/calendar/js/node_modules/ical.js/package.json

@@ -99,6 +99,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import admin_bp
     from app.accounts.views import bp as accounts_bp
+    from app.assessment.views import bp as assessment_bp
     from app.calendar.views import bp as calendar_bp
     from app.core.views import bp as core_bp
     from app.courses.views import bp as courses_bp
@@ -112,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(workshops_bp)
+    app.register_blueprint(assessment_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
 
@@ -122,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.assessment import cli as assessment_cli  # noqa: F401 - registers its content
     from app.core.content import content_cli
     from app.courses import cli as courses_cli  # noqa: F401 - registers the courses' content
     from app.demo import demo_cli

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.accounts.cli import DEMO_ACCOUNTS, DEMO_PASSWORD, create_user, seed_demo
 from app.accounts.models import User
+from app.assessment.cli import seed_assessments
 from app.core.db import utcnow
 from app.courses.cli import seed_learning
 from app.extensions import db
@@ -29,6 +30,7 @@ def demo_seed():
     learner = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
     enrolled = seed_learning(learner, utcnow())
     mentors = seed_mentoring(learner, utcnow(), create_user, DEMO_PASSWORD)
+    assessments = seed_assessments(learner, utcnow())
     db.session.commit()
     seed_workshops(
         utcnow(),
@@ -43,6 +45,8 @@ def demo_seed():
         click.echo(f"  {email:32} {roles}")
     for email in mentors[1:]:
         click.echo(f"  {email:32} learner, mentor")
+    if assessments:
+        click.echo(f"Self-assessment results added: {assessments}.")
     if enrolled:
         click.echo(f"The demo learner is enrolled in: {enrolled} (the first one half done).")
     else:

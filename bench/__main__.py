@@ -26,6 +26,9 @@ TARGETS_MS = {
     "my learning, 25 courses enrolled": (0, 60),
     "calendar feed, 500 sessions": (0, 500),
     "free slots over 6 weeks, 500 sessions held": (0, 100),
+    "self-assessment results, 5,000 organisations": (0, 60),
+    "needs map, 5,000 organisations": (0, 250),
+    "network view, 5,000 member organisations": (0, 250),
 }
 
 SAMPLE_COURSE = Path(__file__).resolve().parents[1] / "tests/courses/sample_content/courses/sample"
@@ -103,6 +106,120 @@ def mentoring_benchmarks(app) -> dict:
             lambda: services.free_slots(profile, utcnow()), 10
         )
     return results
+
+
+def assessment_benchmarks(app, client) -> tuple[dict, dict]:
+    """5,000 organisations with a submitted self-assessment each, all members of one network:
+    the results page, the coordinator's needs map and the manager's network view, timed, with
+    their query counts at 50 and at 5,000 organisations (the same when nothing grows with it)."""
+    import random
+
+    from app.accounts.cli import create_user
+    from app.accounts.models import Organisation, User
+    from app.assessment.loader import read_assessment
+    from app.assessment.models import Assessment
+    from app.assessment.services import structure
+    from app.assessment.sync import sync_assessment
+    from app.core.db import utcnow
+    from app.extensions import db
+
+    content = Path(__file__).resolve().parents[1] / "content"
+    rng = random.Random(5000)
+    with app.app_context():
+        sync_assessment(read_assessment(content)[0])
+        known = structure()
+        network = Organisation(name="Bench Network", kind="second_tier", country="BE")
+        db.session.add(network)
+        db.session.flush()
+        manager = create_user(
+            email="bench-manager@example.org",
+            name="Manager",
+            password="doimpact-demo",
+            country="BE",
+            roles=("manager",),
+            organisation=network,
+            check_rules=False,
+        )
+        manager.organisation_granted_at = utcnow()
+        member = create_user(
+            email="bench-member@example.org",
+            name="Member",
+            password="doimpact-demo",
+            country="IT",
+            check_rules=False,
+        )
+        db.session.commit()
+        network_id, member_id = network.id, member.id
+
+    def add(count: int, start: int) -> None:
+        with app.app_context():
+            organisations = [
+                Organisation(
+                    name=f"Bench Org {start + i:05d}",
+                    kind=rng.choice(("cooperative", "association", "social_enterprise")),
+                    country=rng.choice(("IT", "ES", "LV", "LT", "SE", "BE")),
+                    approved=True,
+                    parent_id=network_id,
+                )
+                for i in range(count)
+            ]
+            db.session.add_all(organisations)
+            db.session.flush()
+            db.session.add_all(
+                Assessment(
+                    organisation_id=organisation.id,
+                    status="submitted",
+                    submitted_at=utcnow(),
+                    scores={d.key: rng.randint(0, 100) for d in known.dimensions},
+                )
+                for organisation in organisations
+            )
+            if start == 0:
+                member = db.session.get(User, member_id)
+                member.organisation_id = organisations[0].id
+                member.organisation_granted_at = utcnow()
+            db.session.commit()
+
+    add(50, 0)
+    with app.app_context():
+        own = db.session.scalar(
+            select(Assessment.id).join(Organisation).where(Organisation.name == "Bench Org 00000")
+        )
+    pages = {
+        "self-assessment results, 5,000 organisations": (
+            "bench-member@example.org",
+            f"/assessment/{own}/results",
+        ),
+        "needs map, 5,000 organisations": ("bench-coord@example.org", "/assessment/map"),
+        "network view, 5,000 member organisations": (
+            "bench-manager@example.org",
+            "/assessment/network",
+        ),
+    }
+    clients = {}
+    for name, (email, path) in pages.items():
+        clients[name] = app.test_client()
+        clients[name].post("/signin", data={"email": email, "password": "doimpact-demo"})
+        assert clients[name].get(path).status_code == 200, path
+    queries: list[int] = []
+    with app.app_context():
+        listener = lambda *a: queries.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+    counts = {}
+    for name, (_email, path) in pages.items():
+        queries.clear()
+        clients[name].get(path)
+        counts[name] = [len(queries)]
+    add(4950, 50)
+    results = {}
+    for name, (_email, path) in pages.items():
+        queries.clear()
+        clients[name].get(path)
+        counts[name].append(len(queries))
+        results[name] = timed(lambda c=clients[name], p=path: c.get(p), 5)
+    with app.app_context():
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return results, counts
 
 
 def reset_benchmarks(client) -> dict:
@@ -229,6 +346,8 @@ def main() -> int:
     learning_queries = len(queries) / 30
 
     results.update(mentoring_benchmarks(app))
+    assessment_results, assessment_queries = assessment_benchmarks(app, client)
+    results.update(assessment_results)
 
     failed = False
     for name, value in results.items():
@@ -239,6 +358,11 @@ def main() -> int:
     print(f"     queries per admin user list page: {per_page_queries:.0f}")
     print(f"     queries per catalog page: {catalog_queries:.0f}")
     print(f"     queries per my learning page: {learning_queries:.0f}")
+    for name, (few, many) in assessment_queries.items():
+        same = "the same" if few == many else "GROWS"
+        page = name.split(",")[0]
+        print(f"     queries, {page}: {few} at 50 organisations, {many} at 5,000 ({same})")
+        failed |= few != many
     return 1 if failed else 0
 
 

@@ -139,6 +139,10 @@ def _form_variants(ids) -> list[dict]:
         "session_minutes": HUGE,
         "roles": ["coordinator", "\x00", "zz"],
         "q-1": BAD_CHOICES,
+        "q-strategy-plan": BAD_CHOICES,
+        "q-strategy-activities": BAD_CHOICES,
+        "q-strategy-impact": HUGE,
+        "move": "next",
     }
     hostile = {
         key: "\x00\u202e\u200b\r\nBcc: x@example.org" + "x" * 6000 for key in unknown_choices
@@ -164,6 +168,7 @@ def _path(rule, values: dict) -> str:
 def _valid(rule, ids) -> dict:
     samples = {
         "booking_id": ids["booking"],
+        "assessment_id": ids["assessment"],
         "user_id": ids["learner"],
         "organisation_id": ids["org"],
         "mentor_id": ids["mentor_id"],
@@ -258,6 +263,20 @@ def world(app, make_user, make_org, make_mentor, make_workshop, synced):
             workshop=workshop,
         ).id
         db.session.commit()
+    # The person's organisation, with a self-assessment in progress.
+    from app.assessment.loader import read_assessment
+    from app.assessment.models import Assessment
+    from app.assessment.sync import sync_assessment
+    from tests.assessment.conftest import CONTENT
+
+    with in_app(app):
+        sync_assessment(read_assessment(CONTENT)[0])
+        person = db.session.get(User, ids["all"])
+        person.organisation_id, person.organisation_granted_at = ids["org"], utcnow()
+        assessment = Assessment(organisation_id=ids["org"], status="open")
+        db.session.add(assessment)
+        db.session.commit()
+        ids["assessment"] = assessment.id
         ids["message_id"] = db.session.scalar(db.select(db.func.max(OutboxMessage.id))) or 1
     return ids
 

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -256,8 +257,30 @@ def visible_text(html: str) -> str:
     return "\n".join(parser.parts)
 
 
+# Fragments of English source strings that are also words of the language: the Swedish
+# genitive "organisations" ("din organisations resultat") reads like the English plural.
+NATIVE_WORDS = {"sv": {"organisations"}}
+
+
 def english_leftovers(text: str, locale: str) -> list[str]:
     """English source strings of our catalog that appear untranslated in the text."""
+    return [
+        fixed
+        for fixed in _fragments(locale, _catalog_mtime(locale))
+        if fixed in text and re.search(rf"(?<!\w){re.escape(fixed)}(?!\w)", text)
+    ]
+
+
+def _catalog_mtime(locale: str) -> float:
+    return (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").stat().st_mtime
+
+
+@lru_cache(maxsize=16)
+def _fragments(locale: str, _mtime: float) -> tuple[str, ...]:
+    """The fixed parts (between placeholders) of the catalog's English sources that would be
+    English left over if seen on a page: long enough to be a phrase ("Organisations" inside
+    Swedish "Organisationsansvarig" is not), and not also in the translation ("participants"
+    in Catalan) nor a word of the language (NATIVE_WORDS). Read once per catalog file."""
     found = []
     for message in catalog(locale):
         if not message.id:
@@ -269,13 +292,11 @@ def english_leftovers(text: str, locale: str) -> list[str]:
                 continue  # the same word in both languages (a name, "Mentor")
             for fixed in PLACEHOLDER.split(source):
                 fixed = fixed.strip(" .,:")
-                if any(fixed in target for target in targets):
-                    continue  # the translation uses the same word ("participants" in Catalan)
-                # A whole word or phrase: "Organisations" inside Swedish "Organisationsansvarig" is
-                # not English left over.
-                if len(fixed) >= 12 and re.search(rf"(?<!\w){re.escape(fixed)}(?!\w)", text):
+                if len(fixed) < 12 or fixed in NATIVE_WORDS.get(locale, ()):
+                    continue
+                if not any(fixed in target for target in targets):
                     found.append(fixed)
-    return found
+    return tuple(found)
 
 
 SIGNED_OUT = [

@@ -89,6 +89,30 @@ def people(app, make_user, make_org, make_mentor, make_workshop, synced):
             workshops.register(db.session.get(User, ids[persona]), ids["workshop_id"], utcnow())
         db.session.commit()
         ids["material_id"] = material.id
+    # Each persona a member of an organisation of its own, with a self-assessment in progress
+    # and a submitted one (anyone else's answers 404).
+    from app.assessment.loader import read_assessment
+    from app.assessment.models import Assessment
+    from app.assessment.sync import sync_assessment
+    from tests.assessment.conftest import CONTENT
+
+    with in_app(app):
+        sync_assessment(read_assessment(CONTENT)[0])
+        for persona in PERSONAS[1:]:
+            organisation = make_org(name=f"Org of {persona}")
+            user = db.session.get(User, ids[persona])
+            user.organisation_id, user.organisation_granted_at = organisation, utcnow()
+            for status in ("open", "submitted"):
+                assessment = Assessment(
+                    organisation_id=organisation,
+                    status=status,
+                    submitted_at=utcnow() if status == "submitted" else None,
+                    scores={"strategy": 40} if status == "submitted" else {},
+                )
+                db.session.add(assessment)
+                db.session.flush()
+                ids[f"assessment:{persona}:{status}"] = assessment.id
+        db.session.commit()
     return ids
 
 
@@ -126,6 +150,13 @@ def _url(rule, ids, persona="learner") -> str:
     for argument in rule.arguments:
         if argument == "booking_id":
             values[argument] = ids.get(f"booking:{persona}", 1)
+            continue
+        if argument == "assessment_id":  # results exist once submitted; answering while open
+            done = rule.endpoint in ("assessment.results", "assessment.report")
+            values[argument] = ids.get(f"assessment:{persona}:{'submitted' if done else 'open'}", 1)
+            continue
+        if rule.endpoint == "assessment.section" and argument == "key":
+            values[argument] = "strategy"
             continue
         if argument == "user_id":
             values[argument] = ids["learner"]

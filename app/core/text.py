@@ -90,3 +90,9 @@ def visible(form, field) -> None:
 def normalise_email(email: str) -> str:
     """An e-mail address as accounts are looked up by: no surrounding spaces, lower case."""
     return email.strip().lower()
+
+
+def csv_cell(value) -> str:
+    """A value for a CSV cell that a spreadsheet never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

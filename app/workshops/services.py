@@ -20,7 +20,7 @@ from app.core.db import begin_write
 from app.core.errors import DomainError
 from app.core.pagination import Page, paginate
 from app.core.security import WEB_LINK_NEEDED, is_web_link
-from app.core.text import ONE_LINE_NEEDED, is_one_line
+from app.core.text import ONE_LINE_NEEDED, csv_cell, is_one_line
 from app.core.timeutil import is_valid_timezone
 from app.extensions import db
 
@@ -197,21 +197,37 @@ def visible(user: User | None, workshop: Workshop) -> bool:
 
 
 def in_audience(user: User, workshop: Workshop) -> bool:
-    if not workshop.audience_organisations and not workshop.audience_countries:
-        return True
-    if user.country in workshop.audience_countries:
-        return True
+    return audience_check(user)(workshop)
+
+
+def audience_check(user: User):
+    """A test of whether a workshop is open to the user, with the user's network looked up
+    once (for a list of workshops)."""
     # Only a granted membership counts: choosing an organisation on the profile is a request.
     organisation_id = user.member_organisation_id
-    organisations = set(workshop.audience_organisations)
-    if organisation_id in organisations:
-        return True
-    if organisation_id:
-        parent = db.session.scalar(
-            select(Organisation.parent_id).where(Organisation.id == organisation_id)
-        )
+    parent = None
+
+    def check(workshop: Workshop) -> bool:
+        nonlocal parent
+        if not workshop.audience_organisations and not workshop.audience_countries:
+            return True
+        if user.country in workshop.audience_countries:
+            return True
+        organisations = set(workshop.audience_organisations)
+        if organisation_id in organisations:
+            return True
+        if organisation_id is None:
+            return False
+        if parent is None:
+            parent = (
+                db.session.scalar(
+                    select(Organisation.parent_id).where(Organisation.id == organisation_id)
+                )
+                or 0
+            )
         return parent in organisations  # members of a network's member organisations
-    return False
+
+    return check
 
 
 def get_workshop(workshop_id: int, user: User | None) -> Workshop | None:
@@ -539,11 +555,6 @@ def message_participants(
     return len(people)
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text  # no formulas
-
-
 def registrations_csv(user: User, workshop: Workshop, headers: list[str]) -> str:
     _check_manager(user, workshop)
     out = io.StringIO()
@@ -552,7 +563,7 @@ def registrations_csv(user: User, workshop: Workshop, headers: list[str]) -> str
     for registration in participants(workshop):
         person = registration.user
         writer.writerow(
-            _cell(value)
+            csv_cell(value)
             for value in (
                 person.name,
                 person.email,

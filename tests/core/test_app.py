@@ -43,7 +43,7 @@ def _card_links(html: str) -> list[str]:
 
 def test_home_cards_link_to_courses_coaching_and_workshops(client, make_user, login_as):
     html = client.get("/").get_data(as_text=True)
-    assert _card_links(html) == ["/courses", "/mentors", "/workshops"]
+    assert _card_links(html) == ["/courses", "/mentors", "/workshops", "/assessment"]
     # A signed-out visitor is told before clicking, and after signing in lands on the mentors.
     assert "Sign in or create a free account to see the mentors." in html
     coaching = client.get("/mentors")
@@ -53,7 +53,7 @@ def test_home_cards_link_to_courses_coaching_and_workshops(client, make_user, lo
     )
     login_as(client, make_user())
     html = client.get("/").get_data(as_text=True)
-    assert _card_links(html) == ["/courses", "/mentors", "/workshops"]
+    assert _card_links(html) == ["/courses", "/mentors", "/workshops", "/assessment"]
     assert "to see the mentors" not in html
     assert client.get("/mentors").status_code == 200
 
