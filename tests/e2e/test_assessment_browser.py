@@ -86,3 +86,34 @@ def test_a_lithuanian_member_completes_the_assessment_and_enrols_from_the_path(
     assert "/lessons/" in page.url
     page.get_by_text(lithuanian("You are enrolled. Enjoy the course!")).wait_for()
     axe_check(page)
+
+
+def test_the_network_view_and_the_needs_map_pass_axe(page, live_server, axe_check):
+    """A network manager's view and the coordinators' needs map, with the demo's assessments."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.assessment.cli import seed_assessments
+    from app.assessment.loader import read_assessment
+    from app.assessment.sync import sync_assessment
+    from app.core.db import utcnow
+    from app.extensions import db
+    from tests.assessment.conftest import CONTENT
+
+    base, app = live_server["url"], live_server["app"]
+    with app.app_context():
+        sync_assessment(read_assessment(CONTENT)[0])  # once per server: a second sync is a no-op
+        learner = db.session.scalar(select(User).where(User.email == "learner@demo.doimpact.eu"))
+        seed_assessments(learner, utcnow())
+        db.session.commit()
+    sign_in(page, base, "manager@demo.doimpact.eu", "doimpact-demo", "en")
+    page.goto(base + "/assessment/network?lang=en")
+    page.get_by_role("heading", level=1, name="Self-assessments of your network").wait_for()
+    assert page.get_by_role("link", name="Download the table (CSV)").count() == 1
+    axe_check(page)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, base, "coordinator@demo.doimpact.eu", "doimpact-demo", "en")
+    page.goto(base + "/assessment/map?lang=en")
+    page.get_by_role("heading", level=1, name="Needs map of the sector").wait_for()
+    assert "<5" in page.locator("main").inner_text()  # small groups are hidden
+    axe_check(page)
