@@ -152,7 +152,11 @@ def _url(rule, ids, persona="learner") -> str:
             values[argument] = ids.get(f"booking:{persona}", 1)
             continue
         if argument == "assessment_id":  # results exist once submitted; answering while open
-            done = rule.endpoint in ("assessment.results", "assessment.report")
+            done = rule.endpoint in (
+                "assessment.results",
+                "assessment.report",
+                "assessment.answers",
+            )
             values[argument] = ids.get(f"assessment:{persona}:{'submitted' if done else 'open'}", 1)
             continue
         if rule.endpoint == "assessment.section" and argument == "key":

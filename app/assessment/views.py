@@ -310,3 +310,21 @@ def report(assessment_id: int):
         f'attachment; filename="self-assessment-{assessment.id}.pdf"'
     )
     return response
+
+
+@bp.route("/<int:assessment_id>/answers")
+@access("user")
+def answers(assessment_id: int):
+    """The organisation's answers to a submitted assessment, read only: for its members and
+    its network's managers (the people who may see them)."""
+    assessment = _assessment(assessment_id)
+    if assessment.status != "submitted":
+        return redirect(url_for("assessment.overview"))
+    known = services.structure()
+    return render_template(
+        "assessment/answers.html",
+        assessment=assessment,
+        known=known,
+        answers=services.answers_of(assessment),
+        localised=localised,
+    )

@@ -157,3 +157,44 @@ def test_the_results_as_a_pdf_in_the_readers_language(app, login_as, people):
     outsider = app.test_client()
     login_as(outsider, people["outsider"])
     assert outsider.get(f"/assessment/{assessment_id}/report.pdf").status_code == 404
+
+
+def test_the_answers_are_seen_by_members_and_the_networks_managers_only(
+    app, login_as, make_org, make_user, questionnaire
+):
+    from sqlalchemy import select
+
+    from app.assessment.models import Answer, Assessment, AssessmentQuestion
+    from app.core.db import utcnow
+
+    network = make_org(name="Network", kind="second_tier")
+    coop = make_org(name="Member Coop", parent=network)
+    member = make_user(organisation=coop)
+    manager = make_user(roles=("manager",), organisation=network)
+    other_manager = make_user(roles=("manager",), organisation=make_org(name="Other"))
+    coordinator = make_user(roles=("coordinator",))
+    with in_app(app):
+        assessment = Assessment(
+            organisation_id=coop, status="submitted", submitted_at=utcnow(), scores={}
+        )
+        db.session.add(assessment)
+        db.session.flush()
+        question = db.session.scalar(
+            select(AssessmentQuestion).where(AssessmentQuestion.key == "strategy-plan")
+        )
+        db.session.add(Answer(assessment_id=assessment.id, question_id=question.id, value="ideas"))
+        db.session.commit()
+        assessment_id = assessment.id
+    for person, allowed in (
+        (member, True),
+        (manager, True),
+        (other_manager, False),
+        (coordinator, False),
+    ):
+        client = app.test_client()
+        login_as(client, person)
+        response = client.get(f"/assessment/{assessment_id}/answers?lang=en")
+        assert (response.status_code == 200) is allowed
+        if allowed:
+            page = response.get_data(True)
+            assert "We have ideas, but nothing agreed" in page and "Not answered" in page
