@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from app.accounts.models import Organisation, User
-from app.accounts.services import managed_organisation_ids
 from app.core.catalogs import lazy_gettext as _l
 from app.core.catalogs import lazy_ngettext
 from app.core.errors import DomainError
@@ -100,10 +99,13 @@ def can_view(user: User, assessment: Assessment) -> bool:
     network it belongs to; nobody else (coordinators see only the sector's figures)."""
     if can_answer(user, assessment):
         return True
-    if not user.has_role("manager"):
+    network = network_of(user)
+    if network is None:
         return False
-    managed = managed_organisation_ids(user)
-    return managed is not None and assessment.organisation_id in managed
+    parent = db.session.scalar(
+        select(Organisation.parent_id).where(Organisation.id == assessment.organisation_id)
+    )
+    return assessment.organisation_id == network or parent == network
 
 
 def assessment_for(user: User, assessment_id: int) -> Assessment | None:

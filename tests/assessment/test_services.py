@@ -57,6 +57,7 @@ def members(ctx, make_org, make_user, questionnaire):
         "manager": make_user(name="Manager", roles=("manager",), organisation=network),
         "other_manager": make_user(roles=("manager",), organisation=other),
         "coordinator": make_user(roles=("coordinator",)),
+        "both": make_user(roles=("manager", "coordinator"), organisation=network),
     }
 
 
@@ -157,8 +158,17 @@ def test_members_and_their_networks_managers_see_results_nobody_else(members):
     now = utcnow()
     assessment = services.start(user(members["anna"]), now)
     db.session.commit()
-    allowed = {"anna", "bruno", "manager"}
-    for name in ("anna", "bruno", "pending", "outsider", "manager", "other_manager", "coordinator"):
+    allowed = {"anna", "bruno", "manager", "both"}  # a coordinator who manages the network too
+    for name in (
+        "anna",
+        "bruno",
+        "pending",
+        "outsider",
+        "manager",
+        "other_manager",
+        "coordinator",
+        "both",
+    ):
         found = services.assessment_for(user(members[name]), assessment.id)
         assert (found is not None) is (name in allowed), name
 
