@@ -25,12 +25,20 @@ SAMPLE_CONTENT = Path(__file__).resolve().parent / "courses" / "sample_content"
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A database of this run's own, dropped at the end."""
+    with own_database(tmp_path_factory.mktemp("db"), "test") as url:
+        yield url
+
+
+@contextmanager
+def own_database(folder, prefix: str):
+    """A new empty database, dropped at the end: a SQLite file in `folder`, or a PostgreSQL
+    database of its own when TEST_DATABASE_URL is set."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        yield "sqlite:///" + str(Path(folder) / f"{prefix}.sqlite3")
         return
     url = make_url(normalise_database_url(base))
-    name = "doimpact_test_" + secrets.token_hex(4)
+    name = f"doimpact_{prefix}_" + secrets.token_hex(4)
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

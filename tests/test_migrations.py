@@ -2,8 +2,6 @@
 upgrade (and after a downgrade), with the new columns filled as the revision says. Runs on its
 own blank database: a SQLite file, or a PostgreSQL database of its own with TEST_DATABASE_URL."""
 
-import os
-import secrets
 from datetime import UTC, datetime
 
 import pytest
@@ -16,44 +14,20 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    create_engine,
     select,
-    text,
 )
-from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.config import normalise_database_url
 from app.extensions import db
-from tests.conftest import test_config
+from tests.conftest import own_database, test_config
 
 WHEN = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def blank_url(tmp_path):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield "sqlite:///" + str(tmp_path / "migrations.sqlite3")
-        return
-    url = make_url(normalise_database_url(base))
-    name = "doimpact_migrations_" + secrets.token_hex(4)
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with own_database(tmp_path, "migrations") as url:
+        yield url
 
 
 def filler(column):

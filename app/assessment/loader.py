@@ -1,17 +1,15 @@
 """Read content/assessment/ into plain objects and report every problem with its file and line:
 unknown keys, missing translations, scores out of range. Nothing here touches the database."""
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.config import LOCALES
-from app.core.content import FileReader, Problem
+from app.core.content import KEY, FileReader, Problem
 from app.core.content import line_of as _line
 from app.courses.frameworks import DIGCOMP, GREENCOMP
 from app.mentoring.models import EXPERTISE
 
-KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,78}$")
 KINDS = ("single", "multiple", "scale")
 SCALE_MAX = 5
 SOURCE = "en"

@@ -4,18 +4,11 @@ deleted."""
 
 from sqlalchemy import select
 
+from app.core.content import update_changed
 from app.extensions import db
 
 from .loader import AssessmentSource, QuestionSource
 from .models import AssessmentQuestion, Dimension, Questionnaire
-
-
-def _set(obj, changes: list[str], label: str, **values) -> None:
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    for name in changed:
-        setattr(obj, name, values[name])
-    if changed and obj.id is not None:
-        changes.append(f"{label}: updated {', '.join(sorted(changed))}")
 
 
 def _row(model, existing: dict, key: str, changes: list[str], label: str):
@@ -31,7 +24,7 @@ def _question(
     source: QuestionSource, existing: dict, position: int, dimension, changes: list[str]
 ) -> None:
     question = _row(AssessmentQuestion, existing, source.key, changes, f"question {source.key}")
-    _set(
+    update_changed(
         question,
         changes,
         f"question {source.key}",
@@ -53,7 +46,7 @@ def sync_assessment(sources: list[AssessmentSource]) -> list[str]:
     source = sources[0]
     questionnaires = {q.key: q for q in db.session.scalars(select(Questionnaire))}
     questionnaire = _row(Questionnaire, questionnaires, source.key, changes, "questionnaire")
-    _set(
+    update_changed(
         questionnaire,
         changes,
         f"questionnaire {source.key}",
@@ -68,7 +61,7 @@ def sync_assessment(sources: list[AssessmentSource]) -> list[str]:
     for index, dimension_source in enumerate(source.dimensions):
         label = f"dimension {dimension_source.key}"
         dimension = _row(Dimension, dimensions, dimension_source.key, changes, label)
-        _set(
+        update_changed(
             dimension,
             changes,
             label,

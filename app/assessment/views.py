@@ -19,7 +19,7 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.fallback import pick_for_reader
 from app.core.forms import EmptyForm
-from app.core.pagination import Page
+from app.core.pagination import page_of
 from app.core.security import access
 from app.courses.frameworks import DIGCOMP_AREAS
 from app.extensions import db
@@ -193,6 +193,7 @@ def review(assessment_id: int):
         progress=progress,
         missing=missing,
         form=form,
+        sections=_sections(known),
         localised=localised,
         section_of=lambda q: q.dimension.key if q.dimension else SELF,
     )
@@ -239,15 +240,8 @@ def _network_rows():
 def network():
     """A network manager's view of their member organisations' latest results."""
     known, rows = _network_rows()
-    page_number = request.args.get("page", 1, type=int) or 1
-    per_page = current_app.config["PAGE_SIZE"]
-    pages = max(1, -(-len(rows) // per_page))
-    page_number = min(max(page_number, 1), pages)
-    page = Page(
-        items=rows[(page_number - 1) * per_page : page_number * per_page],
-        page=page_number,
-        per_page=per_page,
-        total=len(rows),
+    page = page_of(
+        rows, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"]
     )
     return render_template(
         "assessment/network.html",

@@ -6,6 +6,7 @@ A domain registers a `ContentSource` (how to read its folder into plain objects 
 how to write what changed); nothing is imported while any source has a problem.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,9 @@ from flask.cli import AppGroup
 
 from app.core.text import clean_text, has_visible
 from app.extensions import db
+
+# A stable key written in content files: lower-case letters, digits and hyphens.
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,78}$")
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,16 @@ class FileReader:
 
     def sorted_problems(self) -> list[Problem]:
         return sorted(set(self.problems), key=lambda p: (p.path, p.line, p.message))
+
+
+def update_changed(obj, changes: list[str], label: str, **values) -> None:
+    """Set the values that differ on an imported row; note them in `changes` for a row that
+    existed (a new row is noted once, where it is added)."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    if changed and obj.id is not None:
+        changes.append(f"{label}: updated {', '.join(sorted(changed))}")
 
 
 # --- sources and commands --------------------------------------------------------------------

@@ -42,5 +42,17 @@ def paginate(statement: Select, page: int, per_page: int) -> Page:
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
+def page_of(items: list, page: int, per_page: int) -> Page:
+    """The requested page (clamped to range) of a list already in memory."""
+    pages = max(1, -(-len(items) // per_page))
+    page = min(max(page, 1), pages)
+    return Page(
+        items=items[(page - 1) * per_page : page * per_page],
+        page=page,
+        per_page=per_page,
+        total=len(items),
+    )
+
+
 def _count(statement: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))

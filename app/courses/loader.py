@@ -16,10 +16,9 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from app.config import LOCALES
-from app.core.content import FileReader, Problem
+from app.core.content import KEY, FileReader, Problem
 from app.core.content import line_of as _line
 
-KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,78}$")
 LEVELS = ("foundation", "intermediate", "advanced")
 # DigComp 2.2: 5 areas, 21 competences.
 DIGCOMP = {

@@ -2,18 +2,11 @@
 
 from sqlalchemy import select
 
+from app.core.content import update_changed
 from app.extensions import db
 
 from .loader import CourseSource
 from .models import Course, Lesson, LessonText, Module, Question
-
-
-def _set(obj, changes: list[str], label: str, **values) -> None:
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    for name in changed:
-        setattr(obj, name, values[name])
-    if changed and obj.id is not None:
-        changes.append(f"{label}: updated {', '.join(sorted(changed))}")
 
 
 def sync_courses(sources: list[CourseSource]) -> list[str]:
@@ -26,7 +19,7 @@ def sync_courses(sources: list[CourseSource]) -> list[str]:
             course = Course(key=source.key)
             db.session.add(course)
             changes.append(f"course {source.key}: added")
-        _set(
+        update_changed(
             course,
             changes,
             f"course {source.key}",
@@ -84,7 +77,7 @@ def _sync_modules(course: Course, source: CourseSource, changes: list[str]) -> N
             module = Module(course_id=course.id, key=module_source.key)
             db.session.add(module)
             changes.append(f"{label}: added")
-        _set(
+        update_changed(
             module,
             changes,
             label,
@@ -102,7 +95,7 @@ def _sync_modules(course: Course, source: CourseSource, changes: list[str]) -> N
                 db.session.add(lesson)
                 changes.append(f"{lesson_label}: added")
             titles = {loc: text.title for loc, text in lesson_source.texts.items()}
-            _set(
+            update_changed(
                 lesson,
                 changes,
                 lesson_label,
@@ -160,7 +153,7 @@ def _sync_questions(module: Module, source, changes: list[str], label: str) -> N
             question = Question(module_id=module.id, key=question_source.key)
             db.session.add(question)
             changes.append(f"{label} question {question_source.key}: added")
-        _set(
+        update_changed(
             question,
             changes,
             f"{label} question {question_source.key}",

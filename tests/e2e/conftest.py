@@ -139,6 +139,13 @@ def translated(locale: str, text: str) -> str:
         return read_po(handle, locale=locale)[text].string
 
 
+def in_language(locale: str, text: str, **values) -> str:
+    """A translated interface text, filled in; fails when the catalog has no translation."""
+    found = translated(locale, text)
+    assert found, f"not translated into {locale}: {text}"
+    return found % values if values else found
+
+
 def sign_in(page, base: str, email: str, password: str, lang: str) -> None:
     page.goto(f"{base}/signin?lang={lang}")
     page.locator("#email").fill(email)
